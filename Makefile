@@ -1,0 +1,62 @@
+# Tandem developer entry points. A fresh machine needs only python3 and make:
+# uv is bootstrapped into .tools/ on first use (pinned), then uv builds .venv from uv.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_LINK_MODE := copy
+RUN := $(UV) run --frozen
+
+.PHONY: help sync demo test check lint typecheck fmt schemas bench clean dev-up dev-down
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+sync: .venv/.synced ## install the workspace into .venv from uv.lock
+
+demo: .venv/.synced ## embedded Kafka + MongoDB, all four services, a synthetic company; Ctrl-C stops all
+	$(RUN) tandem demo
+
+test: .venv/.synced ## all tests (unit, integration on the embedded servers, end-to-end)
+	$(RUN) pytest -q
+
+lint: .venv/.synced ## ruff (lint + format check)
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: .venv/.synced ## mypy --strict over every package
+	$(RUN) mypy libs/*/src services/*/src libs/*/tests services/*/tests tests benchmarks
+
+check: lint typecheck test ## lint, types, tests
+
+fmt: .venv/.synced ## format and autofix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+schemas: .venv/.synced ## regenerate the JSON Schemas of every event
+	$(RUN) python -m tandem_contracts.schemas export
+
+bench: .venv/.synced ## matching benchmark (prints its table)
+	$(RUN) python benchmarks/matching.py
+
+dev-up: .venv/.synced ## start only the embedded broker and database (background)
+	$(RUN) tandem dev up
+
+dev-down: .venv/.synced ## stop them
+	$(RUN) tandem dev down
+
+clean: ## remove local environments and state
+	rm -rf .venv $(TOOLS) .tandem .mypy_cache .ruff_cache .pytest_cache

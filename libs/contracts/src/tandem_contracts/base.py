@@ -1,0 +1,42 @@
+"""The base every Tandem event model shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+
+def _require_utc(value: datetime) -> datetime:
+    """Naive datetimes are ambiguous across time zones, so they are refused; others become UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a time zone (UTC offset)")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]
+"""A timezone-aware datetime, normalised to UTC."""
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+]
+"""Ids are opaque strings: HR systems bring their own, Tandem generates UUIDs."""
+
+
+class Event(BaseModel):
+    """An immutable, strictly validated event payload (the CloudEvents `data`).
+
+    Subclasses declare `event_type` (the CloudEvents `ce_type`), the `topic` they travel on and
+    the field holding the aggregate id that keys the record, so one aggregate stays ordered.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+
+    def aggregate_id(self) -> str:
+        """The record key and CloudEvents subject."""
+        return str(getattr(self, self.key_field))

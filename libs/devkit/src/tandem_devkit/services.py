@@ -1,0 +1,93 @@
+"""Running the four Tandem services as separate processes (for the demo and end-to-end tests)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from subprocess import Popen
+
+import httpx
+
+from tandem_devkit.embedded import StackInfo, free_port
+from tandem_devkit.processes import spawn, stop_group
+
+SERVICES = ("pairing", "scheduling", "feedback", "metrics")
+DEMO_PORTS = {"pairing": 8081, "scheduling": 8082, "feedback": 8083, "metrics": 8084}
+
+
+@dataclass
+class RunningService:
+    name: str
+    port: int
+    process: Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class ServiceSet:
+    services: dict[str, RunningService] = field(default_factory=dict)
+
+    def stop(self, timeout_s: float = 25.0) -> None:
+        """SIGTERM each service (graceful drain), SIGKILL after `timeout_s`."""
+        for svc in self.services.values():
+            stop_group(svc.process.pid, timeout_s)
+            svc.process.wait()
+
+
+def start_services(
+    stack: StackInfo,
+    log_dir: Path,
+    *,
+    names: tuple[str, ...] = SERVICES,
+    ports: dict[str, int] | None = None,
+    topic_prefix: str = "",
+    database_suffix: str = "",
+    extra_env: dict[str, str] | None = None,
+) -> ServiceSet:
+    running = ServiceSet()
+    for name in names:
+        port = (ports or {}).get(name) or free_port()
+        env = {**os.environ, **stack.service_env(name, topic_prefix=topic_prefix)}
+        prefix = f"TANDEM_{name.upper()}_"
+        env[prefix + "HTTP__PORT"] = str(port)
+        env[prefix + "LOG_FORMAT"] = "json"
+        if database_suffix:
+            env[prefix + "MONGO__DATABASE"] = f"tandem_{name}{database_suffix}"
+        env.update(extra_env or {})
+        log_path = log_dir / f"{name}.log"
+        proc = spawn([sys.executable, "-m", f"tandem_{name}"], log_path=log_path, env=env)
+        running.services[name] = RunningService(name, port, proc, log_path)
+    return running
+
+
+def wait_ready(running: ServiceSet, timeout_s: float = 60.0) -> dict[str, dict[str, object]]:
+    """Poll each /readyz until 200; raise with the service's log tail if one dies or times out."""
+    deadline = time.monotonic() + timeout_s
+    answers: dict[str, dict[str, object]] = {}
+    with httpx.Client(timeout=3.0) as client:
+        for svc in running.services.values():
+            while True:
+                if svc.process.poll() is not None:
+                    raise RuntimeError(f"{svc.name} exited:\n{_tail(svc.log_path)}")
+                try:
+                    reply = client.get(svc.url + "/readyz")
+                    if reply.status_code == 200:
+                        answers[svc.name] = reply.json()
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{svc.name} not ready:\n{_tail(svc.log_path)}")
+                time.sleep(0.2)
+    return answers
+
+
+def _tail(path: Path, chars: int = 3000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"

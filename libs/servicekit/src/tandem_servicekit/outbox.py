@@ -1,0 +1,144 @@
+"""The outbox relay: publishes committed outbox entries in order, then marks them sent.
+
+A crash after publishing but before marking re-sends the entry on restart (consumers dedupe on
+`ce_id`); a crash before publishing loses nothing because the entry is already committed.
+Only one relay per database publishes at a time (a lease), so replicas don't interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from tandem_servicekit.logging import get_logger
+from tandem_servicekit.mongo import Document
+from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.settings import OutboxSettings
+from tandem_servicekit.uow import OUTBOX
+
+LEASES = "leases"
+LEASE_SECONDS = 15.0
+log = get_logger("tandem.outbox")
+
+
+class OutboxMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.published = Counter(
+            "tandem_outbox_published_records_total",
+            "Outbox records published to Kafka",
+            ["topic"],
+            registry=registry,
+        )
+        self.pending = Gauge(
+            "tandem_outbox_pending_records",
+            "Outbox records committed but not yet published (at the last relay pass)",
+            registry=registry,
+        )
+        self.failures = Counter(
+            "tandem_outbox_publish_failures_total",
+            "Relay passes that stopped on a broker or database error",
+            registry=registry,
+        )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        publisher: KafkaPublisher,
+        settings: OutboxSettings,
+        metrics: OutboxMetrics,
+    ) -> None:
+        self._db = db
+        self._publisher = publisher
+        self._settings = settings
+        self._metrics = metrics
+        self._wake = asyncio.Event()
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._task: asyncio.Task[None] | None = None
+        self.healthy = True
+
+    def notify(self) -> None:
+        """Something was committed: publish now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Stop the loop, then flush what is pending once more (graceful shutdown)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.publish_pending()
+        with contextlib.suppress(PyMongoError):
+            await self._db[LEASES].delete_one({"_id": OUTBOX, "owner": self._owner})
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.publish_pending()
+                self.healthy = True
+            except Exception as exc:  # noqa: BLE001 - the relay must survive any outage
+                self.healthy = False
+                self._metrics.failures.inc()
+                log.warning("outbox relay pass failed", error_class=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish every pending entry in commit order; returns how many were sent."""
+        if not await self._hold_lease():
+            return 0
+        sent = 0
+        while True:
+            cursor = (
+                self._db[OUTBOX]
+                .find({"published_at": None})
+                .sort([("created_at", 1), ("seq", 1)])
+                .limit(self._settings.batch_size)
+            )
+            batch = await cursor.to_list()
+            self._metrics.pending.set(len(batch))
+            if not batch:
+                return sent
+            for entry in batch:
+                await self._publisher.send(
+                    entry["topic"],
+                    key=entry["key"],
+                    value=entry["value"],
+                    headers=[(k, bytes(v)) for k, v in entry["headers"]],
+                )
+                await self._db[OUTBOX].update_one(
+                    {"_id": entry["_id"]}, {"$set": {"published_at": datetime.now(UTC)}}
+                )
+                self._metrics.published.labels(entry["topic"]).inc()
+                sent += 1
+            if len(batch) < self._settings.batch_size:
+                self._metrics.pending.set(0)
+                return sent
+
+    async def _hold_lease(self) -> bool:
+        """Take or extend the relay lease; False while another live relay holds it."""
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=LEASE_SECONDS)
+        try:
+            await self._db[LEASES].update_one(
+                {"_id": OUTBOX, "$or": [{"owner": self._owner}, {"expires_at": {"$lt": now}}]},
+                {"$set": {"owner": self._owner, "expires_at": until}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True

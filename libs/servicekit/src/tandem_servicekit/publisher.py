@@ -1,0 +1,52 @@
+"""The Kafka producer the outbox relay and the dead-letter router write through.
+
+A plain aiokafka producer rather than faststream's publisher: records must leave with exactly
+the CloudEvents headers and bytes they were stored with, and nothing added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from tandem_servicekit.settings import KafkaSettings
+
+
+class KafkaPublisher:
+    def __init__(self, settings: KafkaSettings, client_id: str) -> None:
+        self._settings = settings
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """Connect; aiokafka binds a producer to the running loop, so it is made here."""
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=self._client_id,
+            request_timeout_ms=self._settings.request_timeout_ms,
+            **self._settings.producer_options(),
+        )
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def send(
+        self,
+        topic: str,
+        *,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes]],
+        partition: int | None = None,
+    ) -> None:
+        """Send and wait for the broker's acknowledgement (acks=all)."""
+        if self._producer is None:
+            raise RuntimeError("publisher not started")
+        await self._producer.send_and_wait(
+            topic, value=value, key=key, headers=list(headers), partition=partition
+        )

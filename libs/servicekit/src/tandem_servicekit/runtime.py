@@ -1,0 +1,216 @@
+"""One place that assembles a service: broker, database, outbox relay, HTTP app, lifecycle.
+
+Start-up: create topics, ensure indexes, start the publisher, the relay and the subscribers.
+Shutdown (SIGTERM): stop consuming and let in-flight handlers finish (faststream's graceful
+timeout), flush the outbox, close the clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+from pymongo.asynchronous.database import AsyncDatabase
+
+from tandem_contracts import Event
+from tandem_contracts.topics import TopicSpec, all_topic_specs
+from tandem_servicekit.consumer import (
+    ConsumerMetrics,
+    DeadLetterRouter,
+    EventConsumer,
+    EventHandler,
+    IncomingRecord,
+)
+from tandem_servicekit.health import Health
+from tandem_servicekit.http import install_error_handlers, probes_router
+from tandem_servicekit.logging import configure_logging, get_logger
+from tandem_servicekit.middleware import LogContextMiddleware
+from tandem_servicekit.mongo import Document, make_client
+from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
+from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.settings import ServiceSettings
+from tandem_servicekit.topics_admin import ensure_topics
+from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
+
+U = TypeVar("U", bound=MongoUnitOfWork)
+log = get_logger("tandem.runtime")
+STARTUP_ATTEMPTS = 30
+READINESS_TIMEOUT_S = 2.0
+
+
+async def _raw_body(message: Any) -> Any:
+    """Hand handlers the record's bytes untouched; the CloudEvents codec decodes them."""
+    return message.body
+
+
+class ServiceRuntime(Generic[U]):
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        uow_class: Callable[..., U],
+        *,
+        indexes: Callable[[AsyncDatabase[Document]], Awaitable[None]] | None = None,
+        topics: Iterable[TopicSpec] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = CollectorRegistry()
+        self.health = Health()
+        self.mongo = make_client(settings.mongo)
+        self.db: AsyncDatabase[Document] = self.mongo[settings.mongo.database]
+        self.publisher = KafkaPublisher(settings.kafka, client_id=f"{settings.consumer_group}-out")
+        self.relay = OutboxRelay(self.db, self.publisher, settings.outbox, OutboxMetrics(self.registry))
+        self.broker = KafkaBroker(
+            settings.kafka.bootstrap_servers,
+            client_id=settings.kafka.client_id or settings.consumer_group,
+            request_timeout_ms=settings.kafka.request_timeout_ms,
+            graceful_timeout=settings.graceful_timeout_s,
+            middlewares=[
+                LogContextMiddleware,
+                KafkaPrometheusMiddleware(
+                    registry=self.registry,
+                    app_name=settings.service_name,
+                    metrics_prefix="tandem",
+                ),
+            ],
+            log_level=logging.DEBUG,
+        )
+        self._uow_class = uow_class
+        self._indexes = indexes
+        self._topics = tuple(
+            dataclasses.replace(spec, name=settings.kafka.topic(spec.name))
+            for spec in (topics if topics is not None else all_topic_specs())
+        )
+        self._consumer_metrics = ConsumerMetrics(self.registry)
+        self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
+        self.consumers: dict[str, EventConsumer[U]] = {}
+
+    def unit_of_work(self) -> U:
+        return self._uow_class(
+            self.mongo,
+            self.settings.mongo.database,
+            self.settings.source,
+            self.relay.notify,
+            self.settings.kafka.topic_prefix,
+        )
+
+    def subscribe(self, topic: str, handlers: Mapping[type[Event], EventHandler[U]]) -> None:
+        """Consume `topic` (a contract name; the prefix is added) dispatching by event type."""
+        consumer = EventConsumer(
+            group=self.settings.consumer_group,
+            handlers=handlers,
+            uow_factory=self.unit_of_work,
+            dead_letters=self._dead_letters,
+            retry=self.settings.retry,
+            health=self.health,
+            metrics=self._consumer_metrics,
+        )
+        topic = self.settings.kafka.topic(topic)
+        self.consumers[topic] = consumer
+
+        async def on_record(body: bytes, msg: KafkaMessage) -> None:
+            raw = msg.raw_message
+            await consumer.process(
+                IncomingRecord(
+                    topic=raw.topic,
+                    partition=raw.partition,
+                    offset=raw.offset,
+                    key=raw.key,
+                    value=body,
+                    headers=tuple(raw.headers or ()),
+                )
+            )
+
+        on_record.__name__ = f"on_{topic.replace('.', '_')}"
+        self.broker.subscriber(
+            topic,
+            group_id=self.settings.consumer_group,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_body,
+            **self.settings.kafka.consumer_options(),
+        )(on_record)
+
+    async def readiness(self) -> dict[str, bool]:
+        async def database() -> bool:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.mongo.admin.command("ping"), READINESS_TIMEOUT_S)
+                return True
+            return False
+
+        async def broker() -> bool:
+            with contextlib.suppress(Exception):
+                return bool(await self.broker.ping(timeout=READINESS_TIMEOUT_S))
+            return False
+
+        db_ok, broker_ok = await asyncio.gather(database(), broker())
+        return {
+            "database": db_ok,
+            "broker": broker_ok,
+            "handlers": self.health.handling_ok,
+            "outbox": self.relay.healthy,
+        }
+
+    async def start(self) -> None:
+        for attempt in range(1, STARTUP_ATTEMPTS + 1):
+            try:
+                await ensure_topics(self.settings.kafka.bootstrap_servers, self._topics)
+                await ensure_runtime_indexes(self.db)
+                if self._indexes is not None:
+                    await self._indexes(self.db)
+                break
+            except Exception as exc:
+                if attempt == STARTUP_ATTEMPTS:
+                    raise
+                log.warning("dependencies not reachable yet", error_class=type(exc).__name__)
+                await asyncio.sleep(min(0.5 * attempt, 5.0))
+        await self.publisher.start()
+        self.relay.start()
+        await self.broker.start()
+        log.info("service started", service=self.settings.service_name)
+
+    async def stop(self) -> None:
+        log.info("service stopping", service=self.settings.service_name)
+        await self.broker.stop()
+        await self.relay.stop()
+        await self.publisher.stop()
+        await self.mongo.close()
+
+    def http_app(self, *routers: APIRouter, title: str, description: str = "") -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        install_error_handlers(app)
+        app.include_router(probes_router(self.readiness, self.registry))
+        for router in routers:
+            app.include_router(router)
+        return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the service until SIGINT/SIGTERM; uvicorn drives the lifespan (graceful stop)."""
+    configure_logging(settings.log_format, settings.log_level)
+    config = uvicorn.Config(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.graceful_timeout_s),
+    )
+    uvicorn.Server(config).run()

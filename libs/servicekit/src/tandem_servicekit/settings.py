@@ -1,0 +1,115 @@
+"""Configuration from environment variables, one prefix per service (`TANDEM_PAIRING_...`).
+
+Two Kafka profiles: `production` (the default) is tuned for Apache Kafka; `embedded` changes
+only what the embedded Tansu broker needs. Nested values use `__`:
+`TANDEM_PAIRING_KAFKA__BOOTSTRAP_SERVERS=kafka:9092`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_KAFKA = "127.0.0.1:19092"
+DEFAULT_MONGO = "mongodb://127.0.0.1:27117/?retryWrites=false"
+
+
+class Profile(StrEnum):
+    PRODUCTION = "production"
+    EMBEDDED = "embedded"
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = DEFAULT_KAFKA
+    profile: Profile = Profile.PRODUCTION
+    client_id: str | None = None
+    request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    topic_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prepended to every topic name: namespaces a shared cluster, isolates tests",
+    )
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def producer_options(self) -> dict[str, Any]:
+        """acks=all with the idempotent producer, except where the broker cannot do it.
+
+        Tansu rejects InitProducerId v0, so the embedded profile turns idempotence off;
+        dedupe on `ce_id` downstream keeps the effect exactly-once either way.
+        """
+        return {"acks": "all", "enable_idempotence": self.profile is Profile.PRODUCTION}
+
+    def consumer_options(self) -> dict[str, Any]:
+        """Group membership timing.
+
+        Every consumer starts from the earliest retained record: a projection that joins late
+        must still see history (and Tansu's ListOffsets "latest" is wrong anyway). Tansu holds
+        JoinGroup for half the session timeout, so the embedded profile keeps it short.
+        """
+        auto_offset_reset: Literal["earliest"] = "earliest"
+        if self.profile is Profile.EMBEDDED:
+            return {
+                "auto_offset_reset": auto_offset_reset,
+                "session_timeout_ms": 2_000,
+                "heartbeat_interval_ms": 300,
+            }
+        return {
+            "auto_offset_reset": auto_offset_reset,
+            "session_timeout_ms": 45_000,
+            "heartbeat_interval_ms": 3_000,
+        }
+
+
+class MongoSettings(BaseModel):
+    uri: str = DEFAULT_MONGO
+    database: str
+    server_selection_timeout_ms: int = Field(default=5_000, ge=100)
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class RetrySettings(BaseModel):
+    """Bounded exponential backoff for transient failures (database or broker unavailable)."""
+
+    initial_delay_s: float = Field(default=0.2, gt=0)
+    max_delay_s: float = Field(default=5.0, gt=0)
+    attempts_before_nack: int = Field(default=8, ge=1)
+    attempts_for_unexpected: int = Field(default=3, ge=1)
+
+
+class OutboxSettings(BaseModel):
+    poll_interval_s: float = Field(default=0.5, gt=0)
+    batch_size: int = Field(default=200, ge=1)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares; a service subclasses it to set its prefix and defaults."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    service_name: str
+    kafka: KafkaSettings = KafkaSettings()
+    mongo: MongoSettings
+    http: HttpSettings = HttpSettings()
+    retry: RetrySettings = RetrySettings()
+    outbox: OutboxSettings = OutboxSettings()
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    graceful_timeout_s: float = Field(default=20.0, gt=0)
+
+    @property
+    def source(self) -> str:
+        """CloudEvents `source` of everything this service publishes."""
+        return f"/tandem/{self.service_name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"tandem-{self.service_name}"

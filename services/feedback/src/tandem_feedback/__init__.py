@@ -1,0 +1,1 @@
+"""Tandem feedback service: feedback after sessions, competence assessments and surveys."""

@@ -1,0 +1,21 @@
+"""Wires the feedback service together: the one place its dependencies are assembled."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tandem_servicekit.runtime import ServiceRuntime
+from tandem_servicekit.uow import MongoUnitOfWork
+from tandem_feedback.settings import FeedbackSettings
+
+
+def build_runtime(settings: FeedbackSettings) -> ServiceRuntime[MongoUnitOfWork]:
+    return ServiceRuntime(settings, MongoUnitOfWork)
+
+
+def build_app(settings: FeedbackSettings | None = None) -> FastAPI:
+    settings = settings or FeedbackSettings()
+    runtime = build_runtime(settings)
+    app = runtime.http_app(title="Tandem feedback", description="Feedback after sessions, competence assessments and surveys.")
+    app.state.runtime = runtime
+    return app

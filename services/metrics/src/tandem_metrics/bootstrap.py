@@ -1,0 +1,21 @@
+"""Wires the metrics service together: the one place its dependencies are assembled."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tandem_servicekit.runtime import ServiceRuntime
+from tandem_servicekit.uow import MongoUnitOfWork
+from tandem_metrics.settings import MetricsSettings
+
+
+def build_runtime(settings: MetricsSettings) -> ServiceRuntime[MongoUnitOfWork]:
+    return ServiceRuntime(settings, MongoUnitOfWork)
+
+
+def build_app(settings: MetricsSettings | None = None) -> FastAPI:
+    settings = settings or MetricsSettings()
+    runtime = build_runtime(settings)
+    app = runtime.http_app(title="Tandem metrics", description="Program KPIs from every event, exposed to Prometheus and as a JSON report.")
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,1 @@
+"""Tandem pairing service: employee projection, programs, enrollment, matching and the pair lifecycle."""

@@ -1,0 +1,21 @@
+"""Wires the scheduling service together: the one place its dependencies are assembled."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tandem_servicekit.runtime import ServiceRuntime
+from tandem_servicekit.uow import MongoUnitOfWork
+from tandem_scheduling.settings import SchedulingSettings
+
+
+def build_runtime(settings: SchedulingSettings) -> ServiceRuntime[MongoUnitOfWork]:
+    return ServiceRuntime(settings, MongoUnitOfWork)
+
+
+def build_app(settings: SchedulingSettings | None = None) -> FastAPI:
+    settings = settings or SchedulingSettings()
+    runtime = build_runtime(settings)
+    app = runtime.http_app(title="Tandem scheduling", description="Weekly sessions of at most 60 minutes inside both people's availability.")
+    app.state.runtime = runtime
+    return app
