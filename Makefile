@@ -38,7 +38,7 @@ lint: .venv/.synced ## ruff (lint + format check)
 	$(RUN) ruff format --check .
 
 typecheck: .venv/.synced ## mypy --strict over every package
-	$(RUN) mypy libs/*/src services/*/src libs/*/tests services/*/tests tests benchmarks
+	$(RUN) mypy libs services tests
 
 check: lint typecheck test ## lint, types, tests
 

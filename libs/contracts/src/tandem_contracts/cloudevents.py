@@ -154,7 +154,9 @@ def decode(headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> 
     meta = decode_meta(headers)
     model = model_for(meta.type)
     if model is None:
-        raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} {meta.type!r} is not a known event")
+        raise InvalidRecord(
+            InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} {meta.type!r} is not a known event"
+        )
     if value is None:
         raise InvalidRecord(InvalidReason.NOT_JSON, "record has no value (tombstone)")
     if len(value) > MAX_VALUE_BYTES:
@@ -203,9 +205,7 @@ def _header_map(headers: Iterable[tuple[str, bytes | None]]) -> Mapping[str, str
         try:
             found[key] = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidRecord(
-                InvalidReason.INVALID_HEADER, f"header {key} is not UTF-8"
-            ) from exc
+            raise InvalidRecord(InvalidReason.INVALID_HEADER, f"header {key} is not UTF-8") from exc
     return found
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 from types import FrameType
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +25,11 @@ STATE_DIR = Path(".tandem")
 DEMO_KAFKA_PORT = 19092
 DEMO_MONGO_PORT = 27117
 
+StateDir = Annotated[Path, typer.Option(help="where logs and the state file go")]
+KafkaPort = Annotated[int, typer.Option(help="loopback port of the embedded Kafka broker")]
+MongoPort = Annotated[int, typer.Option(help="loopback port of the embedded MongoDB server")]
+HttpBasePort = Annotated[int, typer.Option(help="pairing gets this port, the others the next")]
+
 
 def _state_file(state_dir: Path) -> Path:
     return state_dir / "dev.json"
@@ -30,9 +37,9 @@ def _state_file(state_dir: Path) -> Path:
 
 @dev.command("up")
 def dev_up(
-    state_dir: Path = typer.Option(STATE_DIR, help="where logs and the state file go"),
-    kafka_port: int = typer.Option(DEMO_KAFKA_PORT),
-    mongo_port: int = typer.Option(DEMO_MONGO_PORT),
+    state_dir: StateDir = STATE_DIR,
+    kafka_port: KafkaPort = DEMO_KAFKA_PORT,
+    mongo_port: MongoPort = DEMO_MONGO_PORT,
 ) -> None:
     """Start both servers in the background and record their addresses and PIDs."""
     state = _state_file(state_dir)
@@ -52,7 +59,7 @@ def dev_up(
 
 
 @dev.command("down")
-def dev_down(state_dir: Path = typer.Option(STATE_DIR)) -> None:
+def dev_down(state_dir: StateDir = STATE_DIR) -> None:
     """Stop the servers that `dev up` started."""
     state = _state_file(state_dir)
     if not state.exists():
@@ -64,7 +71,7 @@ def dev_down(state_dir: Path = typer.Option(STATE_DIR)) -> None:
 
 
 @dev.command("status")
-def dev_status(state_dir: Path = typer.Option(STATE_DIR)) -> None:
+def dev_status(state_dir: StateDir = STATE_DIR) -> None:
     state = _state_file(state_dir)
     if not state.exists():
         console.print("not running")
@@ -78,12 +85,22 @@ def dev_status(state_dir: Path = typer.Option(STATE_DIR)) -> None:
 
 
 @app.command("demo")
-def demo(state_dir: Path = typer.Option(STATE_DIR / "demo")) -> None:
+def demo(
+    state_dir: StateDir = STATE_DIR / "demo",
+    kafka_port: KafkaPort = DEMO_KAFKA_PORT,
+    mongo_port: MongoPort = DEMO_MONGO_PORT,
+    http_base_port: HttpBasePort = 8081,
+) -> None:
     """Embedded servers + all four services; prints health and URLs; Ctrl-C stops everything."""
     from tandem_devkit.demo import run_demo
 
     console.print("[bold]Tandem demo[/bold]: starting the embedded Kafka and MongoDB …")
-    info = start_stack(state_dir, kafka_port=DEMO_KAFKA_PORT, mongo_port=DEMO_MONGO_PORT)
+    try:
+        info = start_stack(state_dir, kafka_port=kafka_port, mongo_port=mongo_port)
+    except EmbeddedError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    ports = {name: http_base_port + i for i, name in enumerate(DEMO_PORTS)}
     running = None
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -91,7 +108,10 @@ def demo(state_dir: Path = typer.Option(STATE_DIR / "demo")) -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        running = start_services(info, state_dir / "logs", ports=DEMO_PORTS)
+        running = start_services(info, state_dir / "logs", ports=ports)
+        pids = {"kafka": info.kafka_pid, "mongo": info.mongo_pid}
+        pids.update({n: s.process.pid for n, s in running.services.items()})
+        (state_dir / "demo-pids.json").write_text(json.dumps(pids))
         answers = wait_ready(running)
         table = Table(title="Tandem services")
         for column in ("service", "URL", "readyz", "API docs"):

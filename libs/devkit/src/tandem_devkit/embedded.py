@@ -96,7 +96,7 @@ def kafka_answers(bootstrap: str) -> bool:
             await admin.start()
             await admin.list_topics()
             return True
-        except Exception:  # noqa: BLE001 - any failure means "not yet"
+        except Exception:
             return False
         finally:
             await admin.close()
@@ -109,7 +109,7 @@ def mongo_answers(uri: str) -> bool:
     try:
         client.admin.command("ping")
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not yet"
+    except Exception:
         return False
     finally:
         client.close()

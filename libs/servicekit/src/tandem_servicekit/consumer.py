@@ -23,7 +23,7 @@ from tandem_contracts.topics import dead_letter_topic
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
 from tandem_servicekit.logging import get_logger
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import Publisher
 from tandem_servicekit.settings import RetrySettings
 from tandem_servicekit.uow import ConsumedEvent, DuplicateDelivery, UnitOfWork
 
@@ -77,7 +77,7 @@ class ConsumerMetrics:
 class DeadLetterRouter:
     """Copies a poison record to `<topic>.dlq`, same key and value, headers naming the failure."""
 
-    def __init__(self, publisher: KafkaPublisher, group: str) -> None:
+    def __init__(self, publisher: Publisher, group: str) -> None:
         self._publisher = publisher
         self._group = group
 
@@ -175,7 +175,9 @@ class EventConsumer(Generic[U]):
                 await uow.commit()
         return Outcome.PROCESSED
 
-    async def _dead_letter(self, record: IncomingRecord, reason: str, error: BaseException) -> Outcome:
+    async def _dead_letter(
+        self, record: IncomingRecord, reason: str, error: BaseException
+    ) -> Outcome:
         await self._dead_letters.route(record, reason, error)
         self._metrics.dead_letters.labels(record.topic, reason).inc()
         log.warning("record dead-lettered", reason=reason, error_class=type(error).__name__)

@@ -33,7 +33,11 @@ class InvalidRequest(Exception):
         self.message = message
 
 
-_TRANSIENT_LABELS = ("TransientTransactionError", "UnknownTransactionCommitResult", "RetryableWriteError")
+_TRANSIENT_LABELS = (
+    "TransientTransactionError",
+    "UnknownTransactionCommitResult",
+    "RetryableWriteError",
+)
 _WRITE_CONFLICT = 112
 
 

@@ -51,5 +51,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidRequest)
     async def invalid(_: Request, exc: InvalidRequest) -> JSONResponse:
-        detail = [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}]
+        detail = [
+            {"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}
+        ]
         return JSONResponse({"detail": detail}, status_code=422)

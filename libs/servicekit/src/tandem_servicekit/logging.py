@@ -13,7 +13,9 @@ from typing import Literal
 import structlog
 
 
-def configure_logging(fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO") -> None:
+def configure_logging(
+    fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO"
+) -> None:
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -34,7 +36,9 @@ def configure_logging(fmt: Literal["auto", "json", "console"] = "auto", level: s
         cache_logger_on_first_use=False,
     )
     # Libraries that use stdlib logging (aiokafka, faststream, uvicorn) stay quiet unless warning.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

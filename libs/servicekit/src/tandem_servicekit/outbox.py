@@ -19,12 +19,11 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from tandem_servicekit.logging import get_logger
 from tandem_servicekit.mongo import Document
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import Publisher
 from tandem_servicekit.settings import OutboxSettings
 from tandem_servicekit.uow import OUTBOX
 
 LEASES = "leases"
-LEASE_SECONDS = 15.0
 log = get_logger("tandem.outbox")
 
 
@@ -52,7 +51,7 @@ class OutboxRelay:
     def __init__(
         self,
         db: AsyncDatabase[Document],
-        publisher: KafkaPublisher,
+        publisher: Publisher,
         settings: OutboxSettings,
         metrics: OutboxMetrics,
     ) -> None:
@@ -89,7 +88,7 @@ class OutboxRelay:
             try:
                 await self.publish_pending()
                 self.healthy = True
-            except Exception as exc:  # noqa: BLE001 - the relay must survive any outage
+            except Exception as exc:
                 self.healthy = False
                 self._metrics.failures.inc()
                 log.warning("outbox relay pass failed", error_class=type(exc).__name__)
@@ -132,7 +131,7 @@ class OutboxRelay:
     async def _hold_lease(self) -> bool:
         """Take or extend the relay lease; False while another live relay holds it."""
         now = datetime.now(UTC)
-        until = now + timedelta(seconds=LEASE_SECONDS)
+        until = now + timedelta(seconds=self._settings.lease_s)
         try:
             await self._db[LEASES].update_one(
                 {"_id": OUTBOX, "$or": [{"owner": self._owner}, {"expires_at": {"$lt": now}}]},

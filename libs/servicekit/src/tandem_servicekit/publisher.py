@@ -7,10 +7,23 @@ the CloudEvents headers and bytes they were stored with, and nothing added.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
 from tandem_servicekit.settings import KafkaSettings
+
+
+class Publisher(Protocol):
+    async def send(
+        self,
+        topic: str,
+        *,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes]],
+        partition: int | None = None,
+    ) -> None: ...
 
 
 class KafkaPublisher:

@@ -69,7 +69,9 @@ class ServiceRuntime(Generic[U]):
         self.mongo = make_client(settings.mongo)
         self.db: AsyncDatabase[Document] = self.mongo[settings.mongo.database]
         self.publisher = KafkaPublisher(settings.kafka, client_id=f"{settings.consumer_group}-out")
-        self.relay = OutboxRelay(self.db, self.publisher, settings.outbox, OutboxMetrics(self.registry))
+        self.relay = OutboxRelay(
+            self.db, self.publisher, settings.outbox, OutboxMetrics(self.registry)
+        )
         self.broker = KafkaBroker(
             settings.kafka.bootstrap_servers,
             client_id=settings.kafka.client_id or settings.consumer_group,
@@ -120,6 +122,8 @@ class ServiceRuntime(Generic[U]):
 
         async def on_record(body: bytes, msg: KafkaMessage) -> None:
             raw = msg.raw_message
+            if isinstance(raw, tuple):  # only batch subscribers get tuples; none are used
+                raise TypeError("batch delivery is not supported")
             await consumer.process(
                 IncomingRecord(
                     topic=raw.topic,
@@ -208,7 +212,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     config = uvicorn.Config(
         app,
         host=settings.http.host,
-        port=settings.http.port,
+        port=settings.http_port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.graceful_timeout_s),

@@ -8,9 +8,9 @@ only what the embedded Tansu broker needs. Nested values use `__`:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_KAFKA = "127.0.0.1:19092"
@@ -67,13 +67,13 @@ class KafkaSettings(BaseModel):
 
 class MongoSettings(BaseModel):
     uri: str = DEFAULT_MONGO
-    database: str
+    database: str = Field(default="", description="Empty means `tandem_<service>`")
     server_selection_timeout_ms: int = Field(default=5_000, ge=100)
 
 
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=0, le=65535)
+    port: int | None = Field(default=None, ge=0, le=65535, description="None: the service's own")
 
 
 class RetrySettings(BaseModel):
@@ -88,6 +88,9 @@ class RetrySettings(BaseModel):
 class OutboxSettings(BaseModel):
     poll_interval_s: float = Field(default=0.5, gt=0)
     batch_size: int = Field(default=200, ge=1)
+    lease_s: float = Field(
+        default=15.0, gt=0, description="How long a silent relay keeps the right to publish"
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -96,14 +99,28 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
 
     service_name: str
+    default_http_port: ClassVar[int] = 8080
     kafka: KafkaSettings = KafkaSettings()
-    mongo: MongoSettings
+    mongo: MongoSettings = MongoSettings()
     http: HttpSettings = HttpSettings()
     retry: RetrySettings = RetrySettings()
     outbox: OutboxSettings = OutboxSettings()
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     graceful_timeout_s: float = Field(default=20.0, gt=0)
+
+    @model_validator(mode="after")
+    def _service_defaults(self) -> Self:
+        """Fill per-service defaults here: a nested env var replaces a whole sub-model."""
+        if not self.mongo.database:
+            self.mongo = self.mongo.model_copy(update={"database": f"tandem_{self.service_name}"})
+        if self.http.port is None:
+            self.http = self.http.model_copy(update={"port": self.default_http_port})
+        return self
+
+    @property
+    def http_port(self) -> int:
+        return self.http.port if self.http.port is not None else self.default_http_port
 
     @property
     def source(self) -> str:

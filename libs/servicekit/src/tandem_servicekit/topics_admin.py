@@ -13,7 +13,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tandem_contracts.topics import TopicSpec
 
 
-async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec], replication: int = 1) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str, specs: Iterable[TopicSpec], replication: int = 1
+) -> list[str]:
     """Create the missing topics; returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="tandem-admin")
     await admin.start()

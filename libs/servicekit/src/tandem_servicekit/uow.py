@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from collections.abc import Callable
 from typing import Self
 
 from pymongo import AsyncMongoClient
@@ -148,7 +148,9 @@ class MongoUnitOfWork(UnitOfWork):
         await self._session.start_transaction()
 
     async def already_consumed(self, group: str, event_id: str) -> bool:
-        found = await self.db[INBOX].find_one({"_id": _inbox_id(group, event_id)}, session=self.session)
+        found = await self.db[INBOX].find_one(
+            {"_id": _inbox_id(group, event_id)}, session=self.session
+        )
         return found is not None
 
     async def _commit(self) -> None:

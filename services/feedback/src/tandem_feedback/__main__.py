@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tandem_servicekit.runtime import serve
 from tandem_feedback.bootstrap import build_app
 from tandem_feedback.settings import FeedbackSettings
+from tandem_servicekit.runtime import serve
 
 
 def main() -> None:

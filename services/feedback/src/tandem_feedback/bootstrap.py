@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tandem_feedback.settings import FeedbackSettings
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
-from tandem_feedback.settings import FeedbackSettings
 
 
 def build_runtime(settings: FeedbackSettings) -> ServiceRuntime[MongoUnitOfWork]:
@@ -16,6 +16,9 @@ def build_runtime(settings: FeedbackSettings) -> ServiceRuntime[MongoUnitOfWork]
 def build_app(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(title="Tandem feedback", description="Feedback after sessions, competence assessments and surveys.")
+    app = runtime.http_app(
+        title="Tandem feedback",
+        description="Feedback after sessions, competence assessments and surveys.",
+    )
     app.state.runtime = runtime
     return app

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
-from tandem_servicekit.settings import HttpSettings, MongoSettings, ServiceSettings
+from tandem_servicekit.settings import ServiceSettings
 
 
 class FeedbackSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_FEEDBACK_", env_nested_delimiter="__")
 
     service_name: str = "feedback"
-    mongo: MongoSettings = MongoSettings(database="tandem_feedback")
-    http: HttpSettings = HttpSettings(port=8083)
+    default_http_port: ClassVar[int] = 8083

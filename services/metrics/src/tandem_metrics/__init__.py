@@ -1,1 +1,1 @@
-"""Tandem metrics service: program KPIs from every event, exposed to Prometheus and as a JSON report."""
+"""Tandem metrics service: program KPIs."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tandem_metrics.settings import MetricsSettings
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
-from tandem_metrics.settings import MetricsSettings
 
 
 def build_runtime(settings: MetricsSettings) -> ServiceRuntime[MongoUnitOfWork]:
@@ -16,6 +16,9 @@ def build_runtime(settings: MetricsSettings) -> ServiceRuntime[MongoUnitOfWork]:
 def build_app(settings: MetricsSettings | None = None) -> FastAPI:
     settings = settings or MetricsSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(title="Tandem metrics", description="Program KPIs from every event, exposed to Prometheus and as a JSON report.")
+    app = runtime.http_app(
+        title="Tandem metrics",
+        description="Program KPIs from every event, exposed to Prometheus and as a JSON report.",
+    )
     app.state.runtime = runtime
     return app

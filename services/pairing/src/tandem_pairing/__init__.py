@@ -1,1 +1,1 @@
-"""Tandem pairing service: employee projection, programs, enrollment, matching and the pair lifecycle."""
+"""Tandem pairing service: matching and pairs."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tandem_servicekit.runtime import serve
 from tandem_scheduling.bootstrap import build_app
 from tandem_scheduling.settings import SchedulingSettings
+from tandem_servicekit.runtime import serve
 
 
 def main() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tandem_scheduling.settings import SchedulingSettings
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
-from tandem_scheduling.settings import SchedulingSettings
 
 
 def build_runtime(settings: SchedulingSettings) -> ServiceRuntime[MongoUnitOfWork]:
@@ -16,6 +16,9 @@ def build_runtime(settings: SchedulingSettings) -> ServiceRuntime[MongoUnitOfWor
 def build_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or SchedulingSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(title="Tandem scheduling", description="Weekly sessions of at most 60 minutes inside both people's availability.")
+    app = runtime.http_app(
+        title="Tandem scheduling",
+        description="Weekly sessions of at most 60 minutes inside both people's availability.",
+    )
     app.state.runtime = runtime
     return app

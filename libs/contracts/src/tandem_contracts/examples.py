@@ -1,0 +1,154 @@
+"""One valid example of every event: for tests, docs and integrators checking their producers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from tandem_contracts.base import Event
+from tandem_contracts.events import (
+    CompetenceAssessed,
+    EmployeeDeparted,
+    EmployeeHired,
+    EmployeeUpdated,
+    FeedbackSubmitted,
+    PairCreated,
+    PairEnded,
+    PairEndReason,
+    PairMember,
+    ParticipantEnrolled,
+    ProgramOpened,
+    SessionCancelled,
+    SessionHeld,
+    SessionMissed,
+    SessionRescheduled,
+    SessionScheduled,
+    TopicExpertise,
+    TopicGoal,
+)
+from tandem_contracts.events.feedback import AssessmentPhase
+from tandem_contracts.events.scheduling import CancellationReason, MissedBy
+from tandem_contracts.values import (
+    Availability,
+    Generation,
+    ProgramFormat,
+    Role,
+    Weekday,
+    WeeklySlot,
+)
+
+AT = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+BERLIN_MORNINGS = Availability(
+    time_zone="Europe/Berlin",
+    slots=(WeeklySlot(weekday=Weekday.MONDAY, start=time(9), end=time(11)),),
+)
+
+
+def example_events() -> list[Event]:
+    """A valid instance of each registered event type."""
+    mentor = PairMember(
+        employee_id="e-100",
+        enrollment_id="en-1",
+        languages=("de", "en"),
+        availability=BERLIN_MORNINGS,
+    )
+    mentee = PairMember(
+        employee_id="e-200", enrollment_id="en-2", languages=("de",), availability=BERLIN_MORNINGS
+    )
+    hr_fields = {
+        "employee_id": "e-100",
+        "manager_id": "e-900",
+        "department": "Marketing",
+        "team": "Social",
+        "job_level": 2,
+        "birth_year": 2001,
+        "generation": Generation.GEN_Z,
+        "languages": ("de", "en"),
+        "location": "Berlin",
+        "time_zone": "Europe/Berlin",
+        "effective_at": AT,
+    }
+    session = {"session_id": "s-1", "pair_id": "p-1", "program_id": "prog-1"}
+    return [
+        EmployeeHired(**hr_fields, hired_on=date(2024, 9, 1)),
+        EmployeeUpdated(**{**hr_fields, "job_level": 3}),
+        EmployeeDeparted(employee_id="e-100", departed_on=date(2027, 3, 31), effective_at=AT),
+        ProgramOpened(
+            program_id="prog-1",
+            name="Digital Leadership 2027",
+            starts_on=date(2027, 1, 11),
+            ends_on=date(2027, 7, 9),
+            duration_weeks=26,
+            cadence_weeks=1,
+            session_minutes=45,
+            format=ProgramFormat.ONE_TO_ONE,
+            topics=("ai_tools", "social_media", "agile"),
+            opened_at=AT,
+        ),
+        ParticipantEnrolled(
+            program_id="prog-1",
+            enrollment_id="en-1",
+            employee_id="e-100",
+            role=Role.MENTOR,
+            expertise=(TopicExpertise(topic="ai_tools", level=4),),
+            languages=("de", "en"),
+            availability=BERLIN_MORNINGS,
+            capacity=2,
+            enrolled_at=AT,
+        ),
+        PairCreated(
+            pair_id="p-1",
+            program_id="prog-1",
+            mentor=mentor,
+            mentee=mentee,
+            topics=("ai_tools",),
+            cadence_weeks=1,
+            session_minutes=45,
+            starts_on=date(2027, 1, 11),
+            ends_on=date(2027, 7, 9),
+            score=0.82,
+            created_at=AT,
+        ),
+        PairEnded(
+            pair_id="p-1",
+            program_id="prog-1",
+            mentor_id="e-100",
+            mentee_id="e-200",
+            reason=PairEndReason.PARTICIPANT_DEPARTED,
+            ended_at=AT,
+        ),
+        SessionScheduled(**session, starts_at=AT, ends_at=AT.replace(minute=45), sequence=1),
+        SessionRescheduled(
+            **session,
+            starts_at=AT.replace(hour=10),
+            ends_at=AT.replace(hour=10, minute=45),
+            previous_starts_at=AT,
+        ),
+        SessionCancelled(**session, reason=CancellationReason.PAIR_ENDED, cancelled_at=AT),
+        SessionHeld(**session, held_at=AT, duration_minutes=45),
+        SessionMissed(**session, missed_by=MissedBy.MENTEE, scheduled_at=AT),
+        FeedbackSubmitted(
+            feedback_id="f-1",
+            session_id="s-1",
+            pair_id="p-1",
+            program_id="prog-1",
+            author_role=Role.MENTEE,
+            rating=5,
+            usefulness=4,
+            comment="Learned prompt patterns",
+            submitted_at=AT,
+        ),
+        CompetenceAssessed(
+            assessment_id="a-1",
+            pair_id="p-1",
+            program_id="prog-1",
+            employee_id="e-200",
+            topic_name="ai_tools",
+            phase=AssessmentPhase.BASELINE,
+            level=2,
+            assessed_at=AT,
+        ),
+    ]
+
+
+def example_mentee_goal() -> TopicGoal:
+    return TopicGoal(topic="ai_tools", priority=5)

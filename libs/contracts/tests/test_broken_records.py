@@ -1,0 +1,90 @@
+"""Each kind of broken record gets a precise, stable error naming what is wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tandem_contracts import InvalidReason, InvalidRecord, decode, encode
+from tandem_contracts.cloudevents import MAX_VALUE_BYTES
+from tandem_contracts.examples import example_events
+
+GOOD = encode(example_events()[0], source="/hr/test")
+
+
+def without(name: str) -> list[tuple[str, bytes]]:
+    return [(k, v) for k, v in GOOD.headers if k != name]
+
+
+def replaced(name: str, value: bytes) -> list[tuple[str, bytes]]:
+    return [(k, value if k == name else v) for k, v in GOOD.headers]
+
+
+def hired_value(*, drop: str | None = None, **changes: object) -> bytes:
+    data = json.loads(GOOD.value)
+    data.update(changes)
+    data.pop(drop or "", None)
+    return json.dumps(data).encode()
+
+
+BROKEN = [
+    ("no headers at all", [], GOOD.value, InvalidReason.MISSING_HEADER, "ce_specversion"),
+    ("missing ce_id", without("ce_id"), GOOD.value, InvalidReason.MISSING_HEADER, "ce_id"),
+    ("empty ce_id", replaced("ce_id", b" "), GOOD.value, InvalidReason.INVALID_HEADER,
+     "ce_id is empty"),
+    ("missing ce_type", without("ce_type"), GOOD.value, InvalidReason.MISSING_HEADER, "ce_type"),
+    ("missing ce_source", without("ce_source"), GOOD.value, InvalidReason.MISSING_HEADER,
+     "ce_source"),
+    ("wrong specversion", replaced("ce_specversion", b"0.3"), GOOD.value,
+     InvalidReason.UNSUPPORTED_SPECVERSION, "'0.3'"),
+    ("unknown ce_type", replaced("ce_type", b"org.tandem.hr.employee_promoted.v9"), GOOD.value,
+     InvalidReason.UNKNOWN_TYPE, "employee_promoted.v9"),
+    ("bad ce_time", replaced("ce_time", b"yesterday"), GOOD.value, InvalidReason.INVALID_HEADER,
+     "ce_time 'yesterday'"),
+    ("ce_time without offset", replaced("ce_time", b"2027-01-01T09:00:00"), GOOD.value,
+     InvalidReason.INVALID_HEADER, "no UTC offset"),
+    ("header not UTF-8", replaced("ce_source", b"\xff\xfe"), GOOD.value,
+     InvalidReason.INVALID_HEADER, "ce_source is not UTF-8"),
+    ("wrong content type", replaced("content-type", b"application/avro"), GOOD.value,
+     InvalidReason.UNSUPPORTED_CONTENT_TYPE, "application/avro"),
+    ("tombstone", list(GOOD.headers), None, InvalidReason.NOT_JSON, "no value"),
+    ("value not JSON", list(GOOD.headers), b"<xml/>", InvalidReason.NOT_JSON, "not JSON"),
+    ("value not UTF-8", list(GOOD.headers), b"\xff\x00", InvalidReason.NOT_JSON, "not JSON"),
+    ("JSON array", list(GOOD.headers), b"[1,2]", InvalidReason.NOT_AN_OBJECT, "got list"),
+    ("oversized", list(GOOD.headers), b" " * (MAX_VALUE_BYTES + 1), InvalidReason.OVERSIZED,
+     str(MAX_VALUE_BYTES)),
+    ("missing field", list(GOOD.headers), hired_value(drop="department"),
+     InvalidReason.INVALID_DATA, "department: Field required"),
+    ("nested invalid field", list(GOOD.headers), hired_value(languages=["de", "english"]),
+     InvalidReason.INVALID_DATA, "languages.1:"),
+    ("wrong type", list(GOOD.headers), hired_value(job_level="senior"), InvalidReason.INVALID_DATA,
+     "job_level:"),
+    ("extra field", list(GOOD.headers), hired_value(salary=100000), InvalidReason.INVALID_DATA,
+     "salary: Extra inputs are not permitted"),
+    ("naive datetime", list(GOOD.headers), hired_value(effective_at="2027-01-01T09:00:00"),
+     InvalidReason.INVALID_DATA, "effective_at:"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "reason", "names"),
+    [case[1:] for case in BROKEN],
+    ids=[case[0] for case in BROKEN],
+)
+def test_broken_record_is_named_precisely(
+    headers: list[tuple[str, bytes]], value: bytes | None, reason: InvalidReason, names: str
+) -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        decode(headers, value)
+    assert caught.value.reason is reason
+    assert names in str(caught.value)
+
+
+def test_at_least_ten_distinct_kinds_are_covered() -> None:
+    assert len(BROKEN) >= 10
+    assert len({case[3] for case in BROKEN}) == len(InvalidReason)
+
+
+def test_good_record_decodes() -> None:
+    assert decode(GOOD.headers, GOOD.value).event == example_events()[0]
