@@ -106,7 +106,9 @@ def demo(
     def on_term(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Explicit for both: a shell that starts us in the background may have set SIGINT to ignore.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
         running = start_services(info, state_dir / "logs", ports=ports)
         pids = {"kafka": info.kafka_pid, "mongo": info.mongo_pid}
@@ -127,6 +129,9 @@ def demo(
     except KeyboardInterrupt:
         console.print("\nstopping …")
     finally:
+        # A second Ctrl-C (uv forwards the terminal's, too) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if running is not None:
             running.stop()
         stop_stack(info)
