@@ -1,0 +1,173 @@
+"""Participants as flat arrays, the form the compiled kernel reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tandem_pairing.domain.matching.availability import (
+    SLOTS_PER_DAY,
+    WORDS,
+    run_starts,
+    slots_needed,
+    to_words,
+)
+from tandem_pairing.domain.matching.model import MatchingProblem, Participant, SeniorityBasis
+
+UNKNOWN_SENIORITY = 1 << 40
+MAX_LANGUAGES = 64
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+
+
+class TooManyLanguages(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side (mentors or mentees) of the problem as arrays, row i = participant i."""
+
+    languages: U64
+    availability: U64  # (n, WORDS)
+    runs: U64  # (n, WORDS): where a long-enough free run begins
+    seniority: I64  # larger = more senior; unknown = +/- UNKNOWN_SENIORITY
+    employee: I32
+    manager: I32
+    team: I32
+    department: I32
+    chain: I32  # (n, depth), -1 padded
+    topic_mask: U64  # bit (topic index % 64) set per topic taught or wanted
+    order: I64  # a permutation grouping people with the same languages and hours together
+
+
+@dataclass(frozen=True)
+class Encoded:
+    mentors: Side
+    mentees: Side
+    mentor_levels: F32  # (n_mentors, topics): expertise level 0..5
+    mentee_goals: F32  # (n_mentees, topics): goal priority 0..5
+    goal_topics: I32  # (n_mentees, goals), -1 padded
+    goal_priorities: F64  # (n_mentees, goals)
+    capacities: I64
+    weights: F64  # topic, availability, cross_department
+    min_gap: int
+    allow_same_manager: bool
+    allow_same_team: bool
+    require_shared_topic: bool
+    topics: tuple[str, ...]
+
+
+class _Codes:
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        return self._codes.setdefault(value, len(self._codes))
+
+
+def encode(problem: MatchingProblem, mentors: Sequence[Participant], mentees: Sequence[Participant]) -> Encoded:
+    rules = problem.rules
+    languages = sorted({lang for p in (*mentors, *mentees) for lang in p.languages})
+    if len(languages) > MAX_LANGUAGES:
+        raise TooManyLanguages(f"at most {MAX_LANGUAGES} distinct languages per matching run")
+    lang_bit = {lang: 1 << i for i, lang in enumerate(languages)}
+    topics = tuple(sorted({t for p in (*mentors, *mentees) for t in p.topics}))
+    topic_index = {t: i for i, t in enumerate(topics)}
+    employees, teams, departments = _Codes(), _Codes(), _Codes()
+    run_length = slots_needed(rules.min_common_minutes)
+
+    def side(people: Sequence[Participant], is_mentor: bool) -> Side:
+        n = len(people)
+        depth = max((len(p.reporting_chain) for p in people), default=0) or 1
+        chain = np.full((n, depth), -1, dtype=np.int32)
+        availability = np.zeros((n, WORDS), dtype=np.uint64)
+        runs = np.zeros((n, WORDS), dtype=np.uint64)
+        for i, p in enumerate(people):
+            chain[i, : len(p.reporting_chain)] = [employees(e) for e in p.reporting_chain]
+            availability[i] = to_words(p.availability_utc)
+            runs[i] = to_words(run_starts(p.availability_utc, run_length))
+        language_masks = [sum(lang_bit[x] for x in p.languages) for p in people]
+        order = sorted(
+            range(n), key=lambda i: (language_masks[i], _hours_of_day(people[i].availability_utc), i)
+        )
+        return Side(
+            languages=np.array(language_masks, dtype=np.uint64),
+            availability=availability,
+            runs=runs,
+            seniority=np.array(
+                [_seniority(p, rules.seniority_basis, is_mentor) for p in people], dtype=np.int64
+            ),
+            employee=np.array([employees(p.employee_id) for p in people], dtype=np.int32),
+            manager=np.array([employees(p.manager_id) for p in people], dtype=np.int32),
+            team=np.array(
+                [teams(f"{p.department}/{p.team}" if p.team else None) for p in people],
+                dtype=np.int32,
+            ),
+            department=np.array([departments(p.department) for p in people], dtype=np.int32),
+            chain=chain,
+            topic_mask=np.array(
+                [sum({1 << (topic_index[t] % 64) for t in p.topics}) for p in people],
+                dtype=np.uint64,
+            ),
+            order=np.array(order, dtype=np.int64),
+        )
+
+    mentor_side, mentee_side = side(mentors, True), side(mentees, False)
+    levels = np.zeros((len(mentors), max(len(topics), 1)), dtype=np.float32)
+    for i, p in enumerate(mentors):
+        for topic, level in p.topics.items():
+            levels[i, topic_index[topic]] = level
+    wanted = np.zeros((len(mentees), max(len(topics), 1)), dtype=np.float32)
+    for i, p in enumerate(mentees):
+        for topic, priority in p.topics.items():
+            wanted[i, topic_index[topic]] = priority
+    goals = max((len(p.topics) for p in mentees), default=0) or 1
+    goal_topics = np.full((len(mentees), goals), -1, dtype=np.int32)
+    goal_priorities = np.zeros((len(mentees), goals), dtype=np.float64)
+    for i, p in enumerate(mentees):
+        for g, (topic, priority) in enumerate(sorted(p.topics.items())):
+            goal_topics[i, g] = topic_index[topic]
+            goal_priorities[i, g] = priority
+    w = problem.weights
+    return Encoded(
+        mentors=mentor_side,
+        mentees=mentee_side,
+        mentor_levels=levels,
+        mentee_goals=wanted,
+        goal_topics=goal_topics,
+        goal_priorities=goal_priorities,
+        capacities=np.array([p.capacity for p in mentors], dtype=np.int64),
+        weights=np.array([w.topic, w.availability, w.cross_department], dtype=np.float64),
+        min_gap=rules.min_seniority_gap,
+        allow_same_manager=rules.allow_same_manager,
+        allow_same_team=rules.allow_same_team,
+        require_shared_topic=rules.require_shared_topic,
+        topics=topics,
+    )
+
+
+def _hours_of_day(bits: int) -> int:
+    """The week folded onto one day: people free at the same hours sort next to each other."""
+    day = 0
+    for d in range(7):
+        day |= (bits >> (d * SLOTS_PER_DAY)) & ((1 << SLOTS_PER_DAY) - 1)
+    return day
+
+
+def _seniority(p: Participant, basis: SeniorityBasis, is_mentor: bool) -> int:
+    """A key where larger means more senior; unknown fails the gap check on either side."""
+    if basis is SeniorityBasis.JOB_LEVEL:
+        return p.job_level
+    if p.birth_year is None:
+        return UNKNOWN_SENIORITY if is_mentor else -UNKNOWN_SENIORITY
+    return -p.birth_year

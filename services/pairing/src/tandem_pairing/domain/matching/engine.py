@@ -1,0 +1,241 @@
+"""The matching engine: candidates from the compiled kernel, then an optimal min-cost flow.
+
+Pure: no I/O, deterministic for the same input (fixed iteration order, ties to the lower index).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from tandem_pairing.domain.matching import kernel
+from tandem_pairing.domain.matching.availability import common_minutes
+from tandem_pairing.domain.matching.encoding import Encoded, encode
+from tandem_pairing.domain.matching.model import (
+    MatchingProblem,
+    MatchingResult,
+    MatchingStats,
+    Participant,
+    Pin,
+    ProposedPair,
+    ScoreBreakdown,
+    Unmatched,
+    UnmatchedReason,
+)
+from tandem_pairing.domain.matching.solver import solve
+
+FUNNEL_REASONS = (
+    UnmatchedReason.NO_SHARED_LANGUAGE,
+    UnmatchedReason.SENIORITY_GAP,
+    UnmatchedReason.NO_COMMON_TIME,
+    UnmatchedReason.NO_SHARED_TOPIC,
+    UnmatchedReason.ORGANISATIONAL_CONFLICT,
+)
+
+
+class InvalidPin(ValueError):
+    """A pinned pair names someone not enrolled, or overfills a mentor."""
+
+
+def match(problem: MatchingProblem) -> MatchingResult:
+    mentors, mentees = problem.mentors, problem.mentees
+    kept, capacities, free_mentees = _apply_pins(problem)
+    enc = encode(problem, mentors, free_mentees)
+    started = time.perf_counter()
+    arcs = _candidate_arcs(enc, len(free_mentees), len(mentors), problem)
+    arc_mentee, arc_mentor, arc_score, mentee_funnel, mentor_funnel = arcs
+    scored = time.perf_counter()
+    chosen = solve(
+        len(free_mentees), capacities, arc_mentee, arc_mentor, arc_score, problem.objective
+    )
+    solved = time.perf_counter()
+
+    pairs = list(kept)
+    used = np.zeros(len(mentors), dtype=np.int64)
+    matched_mentee = np.zeros(len(free_mentees), dtype=bool)
+    for a in np.flatnonzero(chosen):
+        i, m = int(arc_mentee[a]), int(arc_mentor[a])
+        pairs.append(ProposedPair(mentors[m].enrollment_id, free_mentees[i].enrollment_id,
+                                  breakdown(problem, mentors[m], free_mentees[i])))  # fmt: skip
+        used[m] += 1
+        matched_mentee[i] = True
+    has_candidates = np.zeros(len(free_mentees), dtype=bool)
+    has_candidates[arc_mentee] = True
+    unmatched = [
+        Unmatched(p.enrollment_id, "mentee", _reason(mentee_funnel[i], has_candidates[i],
+                                                     UnmatchedReason.CAPACITY_EXHAUSTED))
+        for i, p in enumerate(free_mentees)
+        if not matched_mentee[i]
+    ]  # fmt: skip
+    mentor_has = np.zeros(len(mentors), dtype=bool)
+    mentor_has[arc_mentor] = True
+    unmatched += [
+        Unmatched(p.enrollment_id, "mentor", _reason(mentor_funnel[m], mentor_has[m],
+                  UnmatchedReason.NO_MENTEES_LEFT), free_places=int(capacities[m] - used[m]))
+        for m, p in enumerate(mentors)
+        if used[m] < capacities[m]
+    ]  # fmt: skip
+    pairs.sort(key=lambda p: (p.mentor_enrollment_id, p.mentee_enrollment_id))
+    return MatchingResult(
+        pairs=tuple(pairs),
+        unmatched=tuple(unmatched),
+        total_score=round(sum(p.breakdown.total for p in pairs), 9),
+        stats=MatchingStats(len(arc_mentee), scored - started, solved - scored),
+    )
+
+
+def suggest_mentors(problem: MatchingProblem, mentee: Participant, k: int) -> list[ProposedPair]:
+    """The k best feasible mentors for one mentee (self-match), best first, ignoring capacity."""
+    if not problem.mentors or k < 1:
+        return []
+    enc = encode(problem, problem.mentors, [mentee])
+    enc_tuple, org_tuple = _kernel_args(enc)
+    scores, ids, _ = kernel.top_candidates(
+        1, True, enc.mentors.order, k, enc_tuple, org_tuple, _blocks(enc, mentors_side=True)
+    )
+    order = sorted((-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0)
+    return [
+        ProposedPair(problem.mentors[m].enrollment_id, mentee.enrollment_id,
+                     breakdown(problem, problem.mentors[m], mentee))
+        for _, m in order[:k]
+    ]  # fmt: skip
+
+
+def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> ScoreBreakdown:
+    """The explanation of one pair's score, criterion by criterion (same formula as the kernel)."""
+    shared = tuple(sorted(set(mentor.topics) & set(mentee.topics)))
+    total_priority = sum(mentee.topics.values())
+    fit = sum(mentee.topics[t] * mentor.topics[t] for t in shared)
+    topic = fit / (5.0 * total_priority) if total_priority else 0.0
+    minutes = common_minutes(mentor.availability_utc, mentee.availability_utc)
+    availability = min(minutes, 180) / 180
+    cross = 1.0 if mentor.department != mentee.department else 0.0
+    w = problem.weights
+    total = w.topic * topic + w.availability * availability + w.cross_department * cross
+    return ScoreBreakdown(
+        topic_fit=round(topic, 6),
+        availability=round(availability, 6),
+        cross_department=cross,
+        total=round(total, 6),
+        common_minutes=minutes,
+        shared_topics=shared,
+    )
+
+
+def _kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    me, mo = enc.mentees, enc.mentors
+    enc_tuple = (
+        me.languages, mo.languages, me.availability, mo.availability, me.runs, mo.runs,
+        me.seniority, mo.seniority, enc.min_gap, enc.goal_topics, enc.goal_priorities,
+        enc.mentor_levels, enc.require_shared_topic, me.department, mo.department, enc.weights,
+        me.topic_mask, mo.topic_mask,
+    )  # fmt: skip
+    org_tuple = (
+        me.employee, mo.employee, me.manager, mo.manager, me.team, mo.team, me.chain, mo.chain,
+        enc.allow_same_manager, enc.allow_same_team,
+    )  # fmt: skip
+    return enc_tuple, org_tuple
+
+
+Arcs = tuple[
+    npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64],
+    npt.NDArray[np.int32], npt.NDArray[np.int32],
+]  # fmt: skip
+
+
+def _candidate_arcs(enc: Encoded, n_mentees: int, n_mentors: int, problem: MatchingProblem) -> Arcs:
+    """Union of each mentee's best mentors and each mentor's best mentees, deduplicated."""
+    enc_tuple, org_tuple = _kernel_args(enc)
+    k1 = max(1, min(problem.candidates_per_mentee, n_mentors))
+    k2 = max(1, min(problem.candidates_per_mentor, n_mentees))
+    if n_mentees == 0 or n_mentors == 0:
+        empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float64)
+        return (empty_i, empty_i, empty_f,
+                np.zeros((n_mentees, kernel.STAGES), np.int32),
+                np.zeros((n_mentors, kernel.STAGES), np.int32))  # fmt: skip
+    s1, ids1, f1 = kernel.top_candidates(
+        n_mentees, True, enc.mentors.order, k1, enc_tuple, org_tuple, _blocks(enc, True)
+    )
+    s2, ids2, f2 = kernel.top_candidates(
+        n_mentors, False, enc.mentees.order, k2, enc_tuple, org_tuple, _blocks(enc, False)
+    )
+    rows1 = np.repeat(np.arange(n_mentees, dtype=np.int64), k1)
+    rows2 = np.repeat(np.arange(n_mentors, dtype=np.int64), k2)
+    mentee = np.concatenate([rows1, ids2.ravel().astype(np.int64)])
+    mentor = np.concatenate([ids1.ravel().astype(np.int64), rows2])
+    score = np.concatenate([s1.ravel(), s2.ravel()])
+    keep = (mentee >= 0) & (mentor >= 0)
+    key = mentee[keep] * n_mentors + mentor[keep]
+    key, first = np.unique(key, return_index=True)
+    return (
+        (key // n_mentors).astype(np.int32),
+        (key % n_mentors).astype(np.int32),
+        score[keep][first],
+        f1,
+        f2,
+    )
+
+
+def _blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
+    """Block summaries of the side being scanned (mentors for mentee rows, and vice versa)."""
+    side = enc.mentors if mentors_side else enc.mentees
+    levels = enc.mentor_levels if mentors_side else enc.mentee_goals
+    return tuple(
+        kernel.block_summaries(
+            side.order, side.languages, side.runs, side.availability, side.topic_mask,
+            side.seniority, levels, mentors_side,
+        )
+    )  # fmt: skip
+
+
+def _reason(
+    funnel: npt.NDArray[np.int32], had_candidates: bool, otherwise: UnmatchedReason
+) -> UnmatchedReason:
+    """The first stage nobody passed, or `otherwise` when feasible partners existed."""
+    if had_candidates:
+        return otherwise
+    for stage, reason in enumerate(FUNNEL_REASONS):
+        if funnel[stage] == 0:
+            return reason
+    return otherwise
+
+
+def _apply_pins(problem: MatchingProblem) -> tuple[list[ProposedPair], npt.NDArray[np.int64], list[Participant]]:
+    mentors = {p.enrollment_id: (i, p) for i, p in enumerate(problem.mentors)}
+    mentees = {p.enrollment_id: p for p in problem.mentees}
+    capacities = np.array([p.capacity for p in problem.mentors], dtype=np.int64)
+    kept: list[ProposedPair] = []
+    pinned_mentees: set[str] = set()
+    for pin in problem.pinned:
+        _check_pin(pin, mentors, mentees, pinned_mentees)
+        m, mentor = mentors[pin.mentor_enrollment_id]
+        if capacities[m] == 0:
+            raise InvalidPin(f"mentor {pin.mentor_enrollment_id} has more pins than places")
+        capacities[m] -= 1
+        pinned_mentees.add(pin.mentee_enrollment_id)
+        mentee = mentees[pin.mentee_enrollment_id]
+        kept.append(ProposedPair(mentor.enrollment_id, mentee.enrollment_id,
+                                 breakdown(problem, mentor, mentee), pinned=True))  # fmt: skip
+    free = [p for p in problem.mentees if p.enrollment_id not in pinned_mentees]
+    return kept, capacities, free
+
+
+def _check_pin(
+    pin: Pin,
+    mentors: dict[str, tuple[int, Participant]],
+    mentees: dict[str, Participant],
+    pinned: set[str],
+) -> None:
+    if pin.mentor_enrollment_id not in mentors:
+        raise InvalidPin(f"pinned mentor {pin.mentor_enrollment_id} is not among the mentors")
+    if pin.mentee_enrollment_id not in mentees:
+        raise InvalidPin(f"pinned mentee {pin.mentee_enrollment_id} is not among the mentees")
+    if pin.mentee_enrollment_id in pinned:
+        raise InvalidPin(f"mentee {pin.mentee_enrollment_id} is pinned twice")
+
+
+def participants_by_id(people: Sequence[Participant]) -> dict[str, Participant]:
+    return {p.enrollment_id: p for p in people}

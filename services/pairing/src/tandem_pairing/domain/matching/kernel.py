@@ -1,0 +1,271 @@
+"""The compiled candidate kernel: each row (a mentee, or a mentor) against the whole other side.
+
+Two ideas keep it fast at 100,000 employees:
+- The other side is sorted by time zone and language and cut into blocks of `BLOCK` people with
+  a summary (OR of languages, free-time runs, availability and topics; extreme seniority; best
+  level per topic). A block is skipped when nobody in it can be feasible, or, once the row's
+  top-k is full, when the block's score bound cannot beat the row's current worst entry.
+- Inside a block, checks run cheapest first (language, seniority, common time, topics) and the
+  availability popcount and the reporting-line walk run only for a pair that could enter the top-k.
+Each row also counts how many partners passed each stage (its funnel). Blocks are only skipped
+after the row has a candidate, so the funnel is exact for every row that ends up with none,
+which is when it is read, to explain why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+
+STAGES = 5  # language, seniority, time, topic, organisation
+BLOCK = 128
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+_ZERO = np.uint64(0)
+MINUTES_CAP = 180.0
+
+
+@numba.njit(inline="always", cache=True)
+def _popcount(x: Any) -> Any:
+    x = x - ((x >> np.uint64(1)) & _M1)
+    x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
+    x = (x + (x >> np.uint64(4))) & _M4
+    return (x * _H01) >> np.uint64(56)
+
+
+@numba.njit(inline="always", cache=True)
+def _in_chain(chain: Any, who: int) -> bool:
+    for k in range(chain.shape[0]):
+        if chain[k] < 0:
+            return False
+        if chain[k] == who:
+            return True
+    return False
+
+
+@numba.njit(inline="always", cache=True)
+def org_ok(i: int, m: int, org: Any) -> bool:
+    """Not in each other's reporting line; no shared manager or team unless allowed."""
+    (
+        mentee_emp, mentor_emp, mentee_mgr, mentor_mgr, mentee_team, mentor_team,
+        mentee_chain, mentor_chain, allow_same_manager, allow_same_team,
+    ) = org  # fmt: skip
+    if not allow_same_manager and mentee_mgr[i] >= 0 and mentee_mgr[i] == mentor_mgr[m]:
+        return False
+    if not allow_same_team and mentee_team[i] >= 0 and mentee_team[i] == mentor_team[m]:
+        return False
+    if _in_chain(mentee_chain[i], mentor_emp[m]):
+        return False
+    return not _in_chain(mentor_chain[m], mentee_emp[i])
+
+
+@numba.njit(inline="always", cache=True)
+def topic_fit(i: int, m: int, enc: Any) -> tuple[float, int]:
+    """Share of the mentee's weighted goals the mentor covers, scaled by level; shared count."""
+    goal_topics, goal_prios, levels = enc[9], enc[10], enc[11]
+    fit = 0.0
+    total_prio = 0.0
+    shared = 0
+    for g in range(goal_topics.shape[1]):
+        t = goal_topics[i, g]
+        if t < 0:
+            break
+        total_prio += goal_prios[i, g]
+        level = levels[m, t]
+        if level > 0:
+            shared += 1
+            fit += goal_prios[i, g] * level
+    return (fit / (5.0 * total_prio) if total_prio > 0 else 0.0), shared
+
+
+@numba.njit(inline="always", cache=True)
+def availability_score(i: int, m: int, enc: Any) -> float:
+    mentee_avail, mentor_avail = enc[2], enc[3]
+    common = 0
+    for w in range(mentee_avail.shape[1]):
+        common += _popcount(mentee_avail[i, w] & mentor_avail[m, w])
+    return min(common * 30.0, MINUTES_CAP) / MINUTES_CAP
+
+
+@numba.njit(inline="always", cache=True)
+def _stage(i: int, m: int, enc: Any) -> int:
+    """How many of the first four checks the pair passes in order (4 = all)."""
+    mentee_lang, mentor_lang, mentee_runs, mentor_runs = enc[0], enc[1], enc[4], enc[5]
+    if mentee_lang[i] & mentor_lang[m] == _ZERO:
+        return 0
+    if enc[6][i] - enc[7][m] < enc[8]:
+        return 1
+    run = _ZERO
+    for w in range(mentee_runs.shape[1]):
+        run |= mentee_runs[i, w] & mentor_runs[m, w]
+    if run == _ZERO:
+        return 2
+    if enc[12] and enc[16][i] & enc[17][m] == _ZERO:
+        return 3
+    return 4
+
+
+@numba.njit(cache=True)
+def block_summaries(order: Any, lang: Any, runs: Any, avail: Any, topics: Any, seniority: Any,
+                    levels: Any, want_min: bool) -> Any:  # fmt: skip
+    """Per block of BLOCK consecutive people (in `order`): ORs, extreme seniority, best levels."""
+    n = order.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    words = runs.shape[1]
+    b_lang = np.zeros(n_blocks, dtype=np.uint64)
+    b_runs = np.zeros((n_blocks, words), dtype=np.uint64)
+    b_avail = np.zeros((n_blocks, words), dtype=np.uint64)
+    b_topics = np.zeros(n_blocks, dtype=np.uint64)
+    b_sen = np.zeros(n_blocks, dtype=np.int64)
+    b_levels = np.zeros((n_blocks, levels.shape[1]), dtype=np.float32)
+    for b in range(n_blocks):
+        first = True
+        for p in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            o = order[p]
+            b_lang[b] |= lang[o]
+            b_topics[b] |= topics[o]
+            for w in range(words):
+                b_runs[b, w] |= runs[o, w]
+                b_avail[b, w] |= avail[o, w]
+            s = seniority[o]
+            if first or (s < b_sen[b] if want_min else s > b_sen[b]):
+                b_sen[b] = s
+            first = False
+            for t in range(levels.shape[1]):
+                b_levels[b, t] = max(b_levels[b, t], levels[o, t])
+    return b_lang, b_runs, b_avail, b_topics, b_sen, b_levels
+
+
+@numba.njit(inline="always", cache=True)
+def _block_bound(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: Any) -> float:
+    """An upper bound on any pair's score between row r and block b (a feasible block)."""
+    b_avail, b_levels = blocks[2], blocks[5]
+    weights = enc[15]
+    if rows_are_mentees:
+        goal_topics, goal_prios = enc[9], enc[10]
+        fit = 0.0
+        total_prio = 0.0
+        for g in range(goal_topics.shape[1]):
+            t = goal_topics[r, g]
+            if t < 0:
+                break
+            total_prio += goal_prios[r, g]
+            fit += goal_prios[r, g] * b_levels[b, t]
+        topic = fit / (5.0 * total_prio) if total_prio > 0 else 0.0
+        row_avail = enc[2]
+    else:
+        best = 0.0
+        for t in range(b_levels.shape[1]):
+            if b_levels[b, t] > 0:  # some mentee in the block wants topic t
+                best = max(best, enc[11][r, t])
+        topic = best / 5.0
+        row_avail = enc[3]
+    common = 0
+    for w in range(row_avail.shape[1]):
+        common += _popcount(row_avail[r, w] & b_avail[b, w])
+    availability = min(common * 30.0, MINUTES_CAP) / MINUTES_CAP
+    return weights[0] * topic + weights[1] * availability + weights[2]
+
+
+@numba.njit(inline="always", cache=True)
+def _block_feasible(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: Any) -> bool:
+    b_lang, b_runs, b_topics, b_sen = blocks[0], blocks[1], blocks[3], blocks[4]
+    if rows_are_mentees:
+        lang, runs, topics = enc[0], enc[4], enc[16]
+        if enc[6][r] - b_sen[b] < enc[8]:  # block's most junior mentor still too senior
+            return False
+    else:
+        lang, runs, topics = enc[1], enc[5], enc[17]
+        if b_sen[b] - enc[7][r] < enc[8]:  # block's most senior mentee still not senior enough
+            return False
+    if lang[r] & b_lang[b] == _ZERO:
+        return False
+    if enc[12] and topics[r] & b_topics[b] == _ZERO:
+        return False
+    run = _ZERO
+    for w in range(runs.shape[1]):
+        run |= runs[r, w] & b_runs[b, w]
+    return run != _ZERO
+
+
+@numba.njit(inline="always", cache=True)
+def _worst(scores: Any, row: int) -> int:
+    worst = 0
+    for j in range(1, scores.shape[1]):
+        if scores[row, j] < scores[row, worst]:
+            worst = j
+    return worst
+
+
+@numba.njit(inline="always", cache=True)
+def _scan_row(
+    r: int, rows_are_mentees: bool, order: Any, enc: Any, org: Any, blocks: Any,
+    scores: Any, ids: Any, funnel: Any,
+) -> None:  # fmt: skip
+    """Fill row r's top-k and funnel against every partner on the other side."""
+    k = scores.shape[1]
+    n_other = order.shape[0]
+    weights = enc[15]
+    mentee_dept, mentor_dept = enc[13], enc[14]
+    count = 0
+    worst = 0
+    passed = np.zeros(STAGES, dtype=np.int32)
+    row = np.int64(r)
+    for b in range((n_other + BLOCK - 1) // BLOCK):
+        if count > 0:
+            if not _block_feasible(row, b, rows_are_mentees, enc, blocks):
+                continue
+            if count == k and _block_bound(row, b, rows_are_mentees, enc, blocks) <= scores[row, worst]:
+                continue
+        for p in range(b * BLOCK, min(n_other, (b + 1) * BLOCK)):
+            other = np.int64(order[p])
+            i = row if rows_are_mentees else other
+            m = other if rows_are_mentees else row
+            stage = _stage(i, m, enc)
+            for s in range(stage):
+                passed[s] += 1
+            if stage < 4:
+                continue
+            topic, shared = topic_fit(i, m, enc)
+            if enc[12] and shared == 0:  # the topic mask can over-approximate past 64 topics
+                passed[3] -= 1
+                continue
+            cross = 1.0 if mentee_dept[i] != mentor_dept[m] else 0.0
+            partial = weights[0] * topic + weights[2] * cross
+            if count == k and partial + weights[1] <= scores[row, worst]:
+                continue
+            total = partial + weights[1] * availability_score(i, m, enc)
+            if count == k and total <= scores[row, worst]:
+                continue
+            if not org_ok(i, m, org):
+                continue
+            passed[4] += 1
+            slot = count if count < k else worst
+            scores[row, slot] = total
+            ids[row, slot] = other
+            if count < k:
+                count += 1
+            if count == k:
+                worst = _worst(scores, row)
+    funnel[row, :] = passed
+
+
+@numba.njit(parallel=True, cache=True)
+def top_candidates(
+    n_rows: int, rows_are_mentees: bool, order: Any, k: int, enc: Any, org: Any, blocks: Any
+) -> Any:
+    """Each row's k best feasible partners (indices on the other side, -1 padded) and funnel.
+
+    Rows are mentees (their best mentors) or mentors (their best mentees): both lists are
+    needed, or every mentee's list fills with the same few popular mentors.
+    """
+    scores = np.full((n_rows, k), -1.0)
+    ids = np.full((n_rows, k), -1, dtype=np.int32)
+    funnel = np.zeros((n_rows, STAGES), dtype=np.int32)
+    for r in numba.prange(n_rows):
+        _scan_row(r, rows_are_mentees, order, enc, org, blocks, scores, ids, funnel)
+    return scores, ids, funnel

@@ -1,0 +1,139 @@
+"""What the matching engine takes and gives: plain, immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Objective(StrEnum):
+    MAX_SCORE = "max_score"
+    """The largest total score, with every capacity respected."""
+    MAX_MATCHED = "max_matched"
+    """As many matched mentees as possible first, then the largest total score among those."""
+
+
+class SeniorityBasis(StrEnum):
+    JOB_LEVEL = "job_level"
+    BIRTH_YEAR = "birth_year"
+
+
+@dataclass(frozen=True)
+class MatchingWeights:
+    topic: float = 1.0
+    availability: float = 0.25
+    cross_department: float = 0.25
+
+
+@dataclass(frozen=True)
+class MatchingRules:
+    """Hard constraints a program can tune; shared language and reporting line are fixed."""
+
+    seniority_basis: SeniorityBasis = SeniorityBasis.JOB_LEVEL
+    min_seniority_gap: int = 1
+    """Mentee's job level minus mentor's, or mentor's birth year minus mentee's, at least this."""
+    allow_same_manager: bool = False
+    allow_same_team: bool = False
+    require_shared_topic: bool = True
+    min_common_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One enrolled person as the engine sees them.
+
+    `availability_utc` is a 336-bit weekly bitset of UTC half-hours (bit 0 = Monday 00:00 UTC);
+    `topics` maps a topic to the mentor's expertise level or the mentee's goal priority (1..5);
+    `reporting_chain` lists the employee's managers, nearest first.
+    """
+
+    enrollment_id: str
+    employee_id: str
+    department: str
+    team: str | None
+    manager_id: str | None
+    reporting_chain: tuple[str, ...]
+    job_level: int
+    birth_year: int | None
+    languages: frozenset[str]
+    availability_utc: int
+    topics: dict[str, int]
+    capacity: int = 1
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A pair kept from an earlier run: only the rest is re-matched."""
+
+    mentor_enrollment_id: str
+    mentee_enrollment_id: str
+
+
+@dataclass(frozen=True)
+class MatchingProblem:
+    mentors: tuple[Participant, ...]
+    mentees: tuple[Participant, ...]
+    weights: MatchingWeights = MatchingWeights()
+    rules: MatchingRules = MatchingRules()
+    objective: Objective = Objective.MAX_SCORE
+    pinned: tuple[Pin, ...] = ()
+    candidates_per_mentee: int = 50
+    candidates_per_mentor: int = 20
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """Each criterion's raw value in [0, 1] and the weighted total."""
+
+    topic_fit: float
+    availability: float
+    cross_department: float
+    total: float
+    common_minutes: int
+    shared_topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    mentor_enrollment_id: str
+    mentee_enrollment_id: str
+    breakdown: ScoreBreakdown
+    pinned: bool = False
+
+
+class UnmatchedReason(StrEnum):
+    NO_SHARED_LANGUAGE = "no_shared_language"
+    SENIORITY_GAP = "seniority_gap"
+    NO_COMMON_TIME = "no_common_time"
+    NO_SHARED_TOPIC = "no_shared_topic"
+    ORGANISATIONAL_CONFLICT = "organisational_conflict"
+    """Every otherwise suitable partner is in the reporting line, or shares manager or team."""
+    CAPACITY_EXHAUSTED = "capacity_exhausted"
+    """Suitable mentors exist, but their places went to mentees with fewer or weaker options."""
+    NO_MENTEES_LEFT = "no_mentees_left"
+    """A mentor with free places whose suitable mentees were all matched elsewhere."""
+    NO_COUNTERPARTS = "no_counterparts"
+    """Nobody enrolled on the other side."""
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    enrollment_id: str
+    role: str
+    reason: UnmatchedReason
+    free_places: int = 1
+
+
+@dataclass(frozen=True)
+class MatchingStats:
+    candidate_arcs: int
+    scoring_seconds: float
+    solving_seconds: float
+
+
+@dataclass(frozen=True)
+class MatchingResult:
+    pairs: tuple[ProposedPair, ...]
+    unmatched: tuple[Unmatched, ...]
+    total_score: float
+    stats: MatchingStats = field(compare=False)
