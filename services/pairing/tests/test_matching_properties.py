@@ -1,0 +1,206 @@
+"""Matching invariants on random small instances, checked against an independent brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tandem_pairing.domain.matching import (
+    MatchingProblem,
+    MatchingRules,
+    MatchingWeights,
+    Objective,
+    Participant,
+    SeniorityBasis,
+    UnmatchedReason,
+    match,
+)
+from tandem_pairing.domain.matching.availability import run_starts, slots_needed
+
+DAY = 48
+# A few weekly windows (UTC half-hours) that overlap some, and not others.
+WINDOWS = [
+    sum(1 << s for s in range(18, 22)),  # Monday 09:00-11:00
+    sum(1 << s for s in range(20, 24)),  # Monday 10:00-12:00
+    sum(1 << s for s in range(DAY + 26, DAY + 30)),  # Tuesday 13:00-15:00
+    sum(1 << s for s in range(21, 22)),  # Monday 10:30-11:00 (too short alone)
+]
+PEOPLE = [f"p{n}" for n in range(12)]
+
+
+@st.composite
+def participants(draw: st.DrawFn, prefix: str, count: int, mentor: bool) -> list[Participant]:
+    out = []
+    for n in range(count):
+        windows = draw(st.lists(st.sampled_from(WINDOWS), min_size=1, max_size=2))
+        availability = 0
+        for w in windows:
+            availability |= w
+        topics = draw(
+            st.dictionaries(st.sampled_from("abcd"), st.integers(1, 5), min_size=1, max_size=3)
+        )
+        employee = f"{prefix}{n}"
+        manager = draw(st.sampled_from([None, *PEOPLE[:4]]))
+        chain = (manager, "p0") if manager not in (None, "p0") else ((manager,) if manager else ())
+        out.append(
+            Participant(
+                enrollment_id=f"en-{employee}",
+                employee_id=employee,
+                department=draw(st.sampled_from("XYZ")),
+                team=draw(st.sampled_from([None, "t1", "t2"])),
+                manager_id=manager,
+                reporting_chain=tuple(chain),
+                job_level=draw(st.integers(0, 8)),
+                birth_year=draw(st.one_of(st.none(), st.integers(1960, 2004))),
+                languages=frozenset(draw(st.sets(st.sampled_from(["en", "de", "fr"]), min_size=1))),
+                availability_utc=availability,
+                topics=topics,
+                capacity=draw(st.integers(1, 3)) if mentor else 1,
+            )
+        )
+    return out
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> MatchingProblem:
+    mentors = draw(participants("m", draw(st.integers(0, 3)), True))
+    mentees = draw(participants("e", draw(st.integers(0, 6)), False))
+    # Let some mentees sit in a mentor's reporting line.
+    mentees = [
+        p if not draw(st.booleans()) or not mentors
+        else Participant(**{**p.__dict__, "reporting_chain": (mentors[0].employee_id, *p.reporting_chain)})
+        for p in mentees
+    ]  # fmt: skip
+    rules = MatchingRules(
+        seniority_basis=draw(st.sampled_from(SeniorityBasis)),
+        min_seniority_gap=draw(st.integers(0, 3)),
+        allow_same_manager=draw(st.booleans()),
+        allow_same_team=draw(st.booleans()),
+        require_shared_topic=draw(st.booleans()),
+        min_common_minutes=draw(st.sampled_from([30, 60, 90])),
+    )
+    weights = MatchingWeights(
+        topic=draw(st.sampled_from([0.5, 1.0, 2.0])),
+        availability=draw(st.sampled_from([0.0, 0.25, 1.0])),
+        cross_department=draw(st.sampled_from([0.0, 0.25, 0.5])),
+    )
+    return MatchingProblem(
+        tuple(mentors), tuple(mentees), weights, rules, draw(st.sampled_from(Objective))
+    )
+
+
+def feasible(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> bool:
+    """The hard constraints, written out independently of the engine."""
+    rules = problem.rules
+    if not mentor.languages & mentee.languages:
+        return False
+    if rules.seniority_basis is SeniorityBasis.JOB_LEVEL:
+        if mentee.job_level - mentor.job_level < rules.min_seniority_gap:
+            return False
+    elif mentor.birth_year is None or mentee.birth_year is None or (
+        mentor.birth_year - mentee.birth_year < rules.min_seniority_gap
+    ):
+        return False
+    if run_starts(mentor.availability_utc, slots_needed(rules.min_common_minutes)) & run_starts(
+        mentee.availability_utc, slots_needed(rules.min_common_minutes)
+    ) == 0:
+        return False
+    if rules.require_shared_topic and not set(mentor.topics) & set(mentee.topics):
+        return False
+    if mentor.employee_id in mentee.reporting_chain or mentee.employee_id in mentor.reporting_chain:
+        return False
+    if not rules.allow_same_manager and mentor.manager_id and mentor.manager_id == mentee.manager_id:
+        return False
+    return rules.allow_same_team or not mentor.team or mentor.team != mentee.team or (
+        mentor.department != mentee.department
+    )
+
+
+def score(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> float:
+    w = problem.weights
+    fit = sum(mentee.topics[t] * mentor.topics.get(t, 0) for t in mentee.topics)
+    topic = fit / (5 * sum(mentee.topics.values()))
+    common = (mentor.availability_utc & mentee.availability_utc).bit_count() * 30
+    cross = 1.0 if mentor.department != mentee.department else 0.0
+    return w.topic * topic + w.availability * min(common, 180) / 180 + w.cross_department * cross
+
+
+def brute_force(problem: MatchingProblem) -> tuple[int, float]:
+    """(matched, total score) of the best assignment under the problem's objective."""
+    options = [
+        [None] + [m for m, mentor in enumerate(problem.mentors) if feasible(problem, mentor, mentee)]
+        for mentee in problem.mentees
+    ]
+    by_count = problem.objective is Objective.MAX_MATCHED
+    best_key: tuple[float, ...] = (0, 0.0) if by_count else (0.0,)
+    best = (0, 0.0)
+    for choice in itertools.product(*options):
+        used = [choice.count(m) for m in range(len(problem.mentors))]
+        if any(u > mentor.capacity for u, mentor in zip(used, problem.mentors, strict=True)):
+            continue
+        chosen = [(m, i) for i, m in enumerate(choice) if m is not None]
+        total = sum(score(problem, problem.mentors[m], problem.mentees[i]) for m, i in chosen)
+        key = (len(chosen), total) if by_count else (total,)
+        if key > best_key:
+            best_key, best = key, (len(chosen), total)
+    return best
+
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(problems())
+def test_capacities_and_hard_constraints_hold(problem: MatchingProblem) -> None:
+    result = match(problem)
+    mentors = {p.enrollment_id: p for p in problem.mentors}
+    mentees = {p.enrollment_id: p for p in problem.mentees}
+    per_mentor: dict[str, int] = {}
+    seen_mentees = set()
+    for pair in result.pairs:
+        mentor, mentee = mentors[pair.mentor_enrollment_id], mentees[pair.mentee_enrollment_id]
+        assert feasible(problem, mentor, mentee), pair
+        per_mentor[mentor.enrollment_id] = per_mentor.get(mentor.enrollment_id, 0) + 1
+        assert mentee.enrollment_id not in seen_mentees
+        seen_mentees.add(mentee.enrollment_id)
+        assert abs(pair.breakdown.total - score(problem, mentor, mentee)) < 1e-5
+    for mentor_id, used in per_mentor.items():
+        assert used <= mentors[mentor_id].capacity
+    unmatched_mentees = {u.enrollment_id for u in result.unmatched if u.role == "mentee"}
+    assert unmatched_mentees | seen_mentees == set(mentees)
+    assert not unmatched_mentees & seen_mentees
+
+
+@SETTINGS
+@given(problems())
+def test_result_equals_the_brute_force_optimum(problem: MatchingProblem) -> None:
+    result = match(problem)
+    matched, best = brute_force(problem)
+    assert abs(result.total_score - best) < 1e-4 * max(1, len(problem.mentees))
+    if problem.objective is Objective.MAX_MATCHED:
+        assert len(result.pairs) == matched
+
+
+@SETTINGS
+@given(problems())
+def test_deterministic(problem: MatchingProblem) -> None:
+    first, second = match(problem), match(problem)
+    assert first.pairs == second.pairs
+    assert first.unmatched == second.unmatched
+
+
+@SETTINGS
+@given(problems())
+def test_unmatched_reasons_are_truthful(problem: MatchingProblem) -> None:
+    result = match(problem)
+    mentees = {p.enrollment_id: p for p in problem.mentees}
+    for u in result.unmatched:
+        if u.role != "mentee":
+            continue
+        has_feasible = any(feasible(problem, m, mentees[u.enrollment_id]) for m in problem.mentors)
+        if has_feasible:
+            assert u.reason is UnmatchedReason.CAPACITY_EXHAUSTED
+        else:
+            assert u.reason is not UnmatchedReason.CAPACITY_EXHAUSTED

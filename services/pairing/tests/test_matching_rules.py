@@ -1,0 +1,164 @@
+"""Matching rules on hand-made cases: time zones, reporting lines, reasons, pins, self-match."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, time
+
+import pytest
+
+from tandem_contracts.values import Availability, Weekday, WeeklySlot
+from tandem_pairing.domain.matching import (
+    InvalidPin,
+    MatchingProblem,
+    MatchingRules,
+    Objective,
+    Participant,
+    Pin,
+    UnmatchedReason,
+    match,
+    suggest_mentors,
+)
+from tandem_pairing.domain.matching.availability import WEEK_SLOTS, run_starts, to_utc_bitset
+from tandem_pairing.domain.participants import reporting_chain
+
+WINTER = date(2027, 1, 11)
+SUMMER = date(2027, 7, 12)
+ALWAYS = (1 << WEEK_SLOTS) - 1
+
+
+def monday(tz: str, start: int, end: int) -> Availability:
+    return Availability(
+        time_zone=tz, slots=(WeeklySlot(weekday=Weekday.MONDAY, start=time(start), end=time(end)),)
+    )
+
+
+def person(eid: str, level: int, topics: dict[str, int], **changes: object) -> Participant:
+    base = Participant(
+        enrollment_id=f"en-{eid}", employee_id=eid, department="D", team=None, manager_id=None,
+        reporting_chain=(), job_level=level, birth_year=None, languages=frozenset({"en"}),
+        availability_utc=ALWAYS, topics=topics, capacity=1,
+    )  # fmt: skip
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_local_hours_become_utc_with_the_offset_of_the_program_start() -> None:
+    berlin_winter = to_utc_bitset(monday("Europe/Berlin", 9, 10), WINTER)
+    berlin_summer = to_utc_bitset(monday("Europe/Berlin", 9, 10), SUMMER)
+    assert berlin_winter == (1 << 16) | (1 << 17)  # 08:00-09:00 UTC
+    assert berlin_summer == (1 << 14) | (1 << 15)  # 07:00-08:00 UTC
+    new_york = to_utc_bitset(monday("America/New_York", 9, 10), WINTER)
+    assert new_york == (1 << 28) | (1 << 29)  # 14:00-15:00 UTC
+
+
+def test_monday_morning_in_tokyo_is_sunday_in_utc_and_runs_wrap_the_week() -> None:
+    tokyo = to_utc_bitset(monday("Asia/Tokyo", 7, 9), WINTER)  # Sunday 22:00-24:00 UTC
+    assert tokyo == sum(1 << s for s in range(WEEK_SLOTS - 4, WEEK_SLOTS))
+    sunday_night_to_monday = (1 << (WEEK_SLOTS - 1)) | 1
+    assert run_starts(sunday_night_to_monday, 2) == 1 << (WEEK_SLOTS - 1)
+
+
+def test_people_an_ocean_apart_have_no_common_time() -> None:
+    mentor = person("m", 1, {"ai": 5}, availability_utc=to_utc_bitset(monday("Asia/Tokyo", 9, 12), WINTER))
+    mentee = person("e", 5, {"ai": 5}, availability_utc=to_utc_bitset(monday("America/Los_Angeles", 9, 12), WINTER))
+    result = match(MatchingProblem((mentor,), (mentee,)))
+    assert result.pairs == ()
+    assert {(u.role, u.reason) for u in result.unmatched} == {
+        ("mentee", UnmatchedReason.NO_COMMON_TIME), ("mentor", UnmatchedReason.NO_COMMON_TIME)
+    }  # fmt: skip
+
+
+def test_half_an_hour_in_common_is_not_enough_for_a_one_hour_rule() -> None:
+    mentor = person("m", 1, {"ai": 5}, availability_utc=to_utc_bitset(monday("UTC", 9, 10), WINTER))
+    mentee = person("e", 5, {"ai": 5}, availability_utc=to_utc_bitset(monday("UTC", 9, 10), WINTER) >> 1)
+    assert match(MatchingProblem((mentor,), (mentee,))).pairs == ()
+    relaxed = MatchingProblem((mentor,), (mentee,), rules=MatchingRules(min_common_minutes=30))
+    assert len(match(relaxed).pairs) == 1
+
+
+@pytest.mark.parametrize(
+    ("mentor_changes", "mentee_changes", "reason"),
+    [
+        ({"languages": frozenset({"de"})}, {}, UnmatchedReason.NO_SHARED_LANGUAGE),
+        ({"job_level": 5}, {}, UnmatchedReason.SENIORITY_GAP),
+        ({"topics": {"agile": 5}}, {}, UnmatchedReason.NO_SHARED_TOPIC),
+        ({}, {"reporting_chain": ("m", "ceo")}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
+        ({"reporting_chain": ("e",)}, {}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
+        ({"manager_id": "boss"}, {"manager_id": "boss"}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
+        ({"team": "t"}, {"team": "t"}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
+    ],
+    ids=["language", "seniority", "topic", "mentor-is-manager", "mentee-is-manager", "same-manager", "same-team"],
+)
+def test_each_hard_constraint_is_named_as_the_reason(
+    mentor_changes: dict[str, object], mentee_changes: dict[str, object], reason: UnmatchedReason
+) -> None:
+    mentor = replace(person("m", 1, {"ai": 5}), **mentor_changes)  # type: ignore[arg-type]
+    mentee = replace(person("e", 5, {"ai": 5}), **mentee_changes)  # type: ignore[arg-type]
+    result = match(MatchingProblem((mentor,), (mentee,)))
+    assert result.pairs == ()
+    assert [u.reason for u in result.unmatched if u.role == "mentee"] == [reason]
+
+
+def test_same_manager_and_team_are_allowed_when_the_program_says_so() -> None:
+    mentor = person("m", 1, {"ai": 5}, manager_id="boss", team="t")
+    mentee = person("e", 5, {"ai": 5}, manager_id="boss", team="t")
+    rules = MatchingRules(allow_same_manager=True, allow_same_team=True)
+    assert len(match(MatchingProblem((mentor,), (mentee,), rules=rules)).pairs) == 1
+
+
+def test_capacity_exhausted_and_unused_places_are_reported() -> None:
+    mentor = person("m", 1, {"ai": 5}, capacity=1)
+    spare = person("s", 1, {"agile": 5}, capacity=3)
+    strong, weak = person("e1", 5, {"ai": 5}), person("e2", 5, {"ai": 1, "video": 5})
+    result = match(MatchingProblem((mentor, spare), (strong, weak)))
+    assert [(p.mentor_enrollment_id, p.mentee_enrollment_id) for p in result.pairs] == [("en-m", "en-e1")]
+    reasons = {(u.enrollment_id, u.reason, u.free_places) for u in result.unmatched}
+    assert reasons == {
+        ("en-e2", UnmatchedReason.CAPACITY_EXHAUSTED, 1),
+        ("en-s", UnmatchedReason.NO_SHARED_TOPIC, 3),
+    }
+
+
+def test_max_matched_objective_trades_score_for_coverage() -> None:
+    star = person("star", 1, {"ai": 5, "agile": 5}, capacity=1)
+    plain = person("plain", 1, {"ai": 1}, capacity=1)
+    both = person("both", 5, {"ai": 5, "agile": 5})
+    only_star = person("only", 5, {"agile": 5})
+    by_score = match(MatchingProblem((star, plain), (both, only_star)))
+    by_count = match(MatchingProblem((star, plain), (both, only_star), objective=Objective.MAX_MATCHED))
+    assert len(by_count.pairs) == 2
+    assert len(by_count.pairs) >= len(by_score.pairs)
+    assert by_score.total_score >= by_count.total_score
+
+
+def test_pinned_pairs_are_kept_and_only_the_rest_is_rematched() -> None:
+    mentor = person("m", 1, {"ai": 5}, capacity=2)
+    e1, e2 = person("e1", 5, {"ai": 1}), person("e2", 5, {"ai": 5})
+    e3 = person("e3", 5, {"ai": 4, "agile": 4})  # covers half its goals: a weaker fit
+    pinned = match(MatchingProblem((mentor,), (e1, e2, e3), pinned=(Pin("en-m", "en-e1"),)))
+    assert {(p.mentee_enrollment_id, p.pinned) for p in pinned.pairs} == {("en-e1", True), ("en-e2", False)}
+    with pytest.raises(InvalidPin, match="not among the mentees"):
+        match(MatchingProblem((mentor,), (e2,), pinned=(Pin("en-m", "en-e1"),)))
+    with pytest.raises(InvalidPin, match="more pins than places"):
+        match(MatchingProblem((replace(mentor, capacity=1),), (e1, e2),
+                              pinned=(Pin("en-m", "en-e1"), Pin("en-m", "en-e2"))))  # fmt: skip
+
+
+def test_self_match_lists_the_best_feasible_mentors_with_breakdowns() -> None:
+    mentors = (
+        person("a", 1, {"ai": 2}), person("b", 1, {"ai": 5}, department="Other"),
+        person("c", 1, {"ai": 5}, languages=frozenset({"fr"})), person("d", 1, {"ai": 4}),
+    )  # fmt: skip
+    mentee = person("e", 5, {"ai": 5})
+    top = suggest_mentors(MatchingProblem(mentors, (mentee,)), mentee, 2)
+    assert [p.mentor_enrollment_id for p in top] == ["en-b", "en-d"]
+    assert top[0].breakdown.cross_department == 1.0
+    assert top[0].breakdown.topic_fit == 1.0
+    assert top[0].breakdown.shared_topics == ("ai",)
+
+
+def test_reporting_chain_follows_managers_and_survives_cycles() -> None:
+    managers = {"a": "b", "b": "c", "c": None, "x": "y", "y": "x"}
+    assert reporting_chain("a", managers) == ("b", "c")
+    assert reporting_chain("x", managers) == ("y",)
+    assert reporting_chain("unknown", managers) == ()
