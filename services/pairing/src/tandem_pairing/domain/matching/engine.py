@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -43,10 +44,9 @@ class InvalidPin(ValueError):
 def match(problem: MatchingProblem) -> MatchingResult:
     mentors, mentees = problem.mentors, problem.mentees
     kept, capacities, free_mentees = _apply_pins(problem)
-    enc = encode(problem, mentors, free_mentees)
     started = time.perf_counter()
-    arcs = _candidate_arcs(enc, len(free_mentees), len(mentors), problem)
-    arc_mentee, arc_mentor, arc_score, mentee_funnel, mentor_funnel = arcs
+    graph = candidate_graph(problem, free_mentees)
+    arc_mentee, arc_mentor, arc_score = graph.mentee, graph.mentor, graph.score
     scored = time.perf_counter()
     chosen = solve(
         len(free_mentees), capacities, arc_mentee, arc_mentor, arc_score, problem.objective
@@ -65,7 +65,7 @@ def match(problem: MatchingProblem) -> MatchingResult:
     has_candidates = np.zeros(len(free_mentees), dtype=bool)
     has_candidates[arc_mentee] = True
     unmatched = [
-        Unmatched(p.enrollment_id, "mentee", _reason(mentee_funnel[i], has_candidates[i],
+        Unmatched(p.enrollment_id, "mentee", _reason(graph.mentee_funnel[i], has_candidates[i],
                                                      UnmatchedReason.CAPACITY_EXHAUSTED))
         for i, p in enumerate(free_mentees)
         if not matched_mentee[i]
@@ -73,7 +73,7 @@ def match(problem: MatchingProblem) -> MatchingResult:
     mentor_has = np.zeros(len(mentors), dtype=bool)
     mentor_has[arc_mentor] = True
     unmatched += [
-        Unmatched(p.enrollment_id, "mentor", _reason(mentor_funnel[m], mentor_has[m],
+        Unmatched(p.enrollment_id, "mentor", _reason(graph.mentor_funnel[m], mentor_has[m],
                   UnmatchedReason.NO_MENTEES_LEFT), free_places=int(capacities[m] - used[m]))
         for m, p in enumerate(mentors)
         if used[m] < capacities[m]
@@ -92,9 +92,9 @@ def suggest_mentors(problem: MatchingProblem, mentee: Participant, k: int) -> li
     if not problem.mentors or k < 1:
         return []
     enc = encode(problem, problem.mentors, [mentee])
-    enc_tuple, org_tuple = _kernel_args(enc)
+    enc_tuple, org_tuple = kernel_args(enc)
     scores, ids, _ = kernel.top_candidates(
-        1, True, enc.mentors.order, k, enc_tuple, org_tuple, _blocks(enc, mentors_side=True)
+        1, True, enc.mentors.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=True)
     )
     order = sorted((-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0)
     return [
@@ -125,7 +125,7 @@ def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant
     )
 
 
-def _kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
+def kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
     me, mo = enc.mentees, enc.mentors
     enc_tuple = (
         me.languages, mo.languages, me.availability, mo.availability, me.runs, mo.runs,
@@ -140,27 +140,36 @@ def _kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
     return enc_tuple, org_tuple
 
 
-Arcs = tuple[
-    npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64],
-    npt.NDArray[np.int32], npt.NDArray[np.int32],
-]  # fmt: skip
+@dataclass(frozen=True)
+class CandidateGraph:
+    """The sparse bipartite graph the solver sees: arcs sorted by (mentee, mentor)."""
+
+    mentee: npt.NDArray[np.int32]
+    mentor: npt.NDArray[np.int32]
+    score: npt.NDArray[np.float64]
+    mentee_funnel: npt.NDArray[np.int32]
+    mentor_funnel: npt.NDArray[np.int32]
+    encoded: Encoded
 
 
-def _candidate_arcs(enc: Encoded, n_mentees: int, n_mentors: int, problem: MatchingProblem) -> Arcs:
+def candidate_graph(problem: MatchingProblem, mentees: Sequence[Participant] | None = None) -> CandidateGraph:
     """Union of each mentee's best mentors and each mentor's best mentees, deduplicated."""
-    enc_tuple, org_tuple = _kernel_args(enc)
+    mentees = problem.mentees if mentees is None else mentees
+    enc = encode(problem, problem.mentors, mentees)
+    n_mentees, n_mentors = len(mentees), len(problem.mentors)
+    enc_tuple, org_tuple = kernel_args(enc)
     k1 = max(1, min(problem.candidates_per_mentee, n_mentors))
     k2 = max(1, min(problem.candidates_per_mentor, n_mentees))
     if n_mentees == 0 or n_mentors == 0:
         empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float64)
-        return (empty_i, empty_i, empty_f,
-                np.zeros((n_mentees, kernel.STAGES), np.int32),
-                np.zeros((n_mentors, kernel.STAGES), np.int32))  # fmt: skip
+        return CandidateGraph(empty_i, empty_i, empty_f,
+                              np.zeros((n_mentees, kernel.STAGES), np.int32),
+                              np.zeros((n_mentors, kernel.STAGES), np.int32), enc)  # fmt: skip
     s1, ids1, f1 = kernel.top_candidates(
-        n_mentees, True, enc.mentors.order, k1, enc_tuple, org_tuple, _blocks(enc, True)
+        n_mentees, True, enc.mentors.order, k1, enc_tuple, org_tuple, blocks(enc, True)
     )
     s2, ids2, f2 = kernel.top_candidates(
-        n_mentors, False, enc.mentees.order, k2, enc_tuple, org_tuple, _blocks(enc, False)
+        n_mentors, False, enc.mentees.order, k2, enc_tuple, org_tuple, blocks(enc, False)
     )
     rows1 = np.repeat(np.arange(n_mentees, dtype=np.int64), k1)
     rows2 = np.repeat(np.arange(n_mentors, dtype=np.int64), k2)
@@ -170,16 +179,17 @@ def _candidate_arcs(enc: Encoded, n_mentees: int, n_mentors: int, problem: Match
     keep = (mentee >= 0) & (mentor >= 0)
     key = mentee[keep] * n_mentors + mentor[keep]
     key, first = np.unique(key, return_index=True)
-    return (
+    return CandidateGraph(
         (key // n_mentors).astype(np.int32),
         (key % n_mentors).astype(np.int32),
         score[keep][first],
         f1,
         f2,
+        enc,
     )
 
 
-def _blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
+def blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
     """Block summaries of the side being scanned (mentors for mentee rows, and vice versa)."""
     side = enc.mentors if mentors_side else enc.mentees
     levels = enc.mentor_levels if mentors_side else enc.mentee_goals

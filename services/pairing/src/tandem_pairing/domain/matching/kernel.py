@@ -92,7 +92,7 @@ def availability_score(i: int, m: int, enc: Any) -> float:
 
 
 @numba.njit(inline="always", cache=True)
-def _stage(i: int, m: int, enc: Any) -> int:
+def stage_of(i: int, m: int, enc: Any) -> int:
     """How many of the first four checks the pair passes in order (4 = all)."""
     mentee_lang, mentor_lang, mentee_runs, mentor_runs = enc[0], enc[1], enc[4], enc[5]
     if mentee_lang[i] & mentor_lang[m] == _ZERO:
@@ -225,7 +225,7 @@ def _scan_row(
             other = np.int64(order[p])
             i = row if rows_are_mentees else other
             m = other if rows_are_mentees else row
-            stage = _stage(i, m, enc)
+            stage = stage_of(i, m, enc)
             for s in range(stage):
                 passed[s] += 1
             if stage < 4:
