@@ -9,7 +9,7 @@ total score and matched count, and the ratio to
   - the exact optimum: min-cost flow over the complete feasible graph (up to --exact-max),
     cross-checked by scipy's dense linear_sum_assignment (up to --lsa-max);
   - an LP upper bound at every size: mentor prices from the solution's dual, propagated over
-    the candidate arcs, then Σ capacity·price + Σ_mentee max(0, best score − price) over ALL
+    the candidate arcs, then sum  capacity·price + sum _mentee max(0, best score - price) over ALL
     pairs (any prices give a valid bound; good prices make it tight);
   - a greedy baseline (best pair first) over the same candidate graph.
 All measured in the same run.
@@ -58,10 +58,12 @@ def _greedy(mentee: Any, mentor: Any, score: Any, capacities: Any, n_mentees: in
 
 
 @numba.njit(cache=True)
-def _prices(mentee: Any, mentor: Any, score: Any, assigned: Any, assigned_score: Any, n_mentors: int) -> Any:
+def _prices(
+    mentee: Any, mentor: Any, score: Any, assigned: Any, assigned_score: Any, n_mentors: int
+) -> Any:
     """Smallest mentor prices consistent with the assignment (Bellman-Ford on difference rules).
 
-    For a matched mentee i at mentor a: u_m ≥ s_im − s_ia + u_a; for an unmatched one: u_m ≥ s_im.
+    For a matched mentee i at mentor a: u_m ≥ s_im - s_ia + u_a; for an unmatched one: u_m ≥ s_im.
     """
     u = np.zeros(n_mentors)
     for _ in range(200):
@@ -82,7 +84,7 @@ def _prices(mentee: Any, mentor: Any, score: Any, assigned: Any, assigned_score:
 
 @numba.njit(parallel=True, cache=True)
 def _best_margin(n_mentees: int, order: Any, prices: Any, enc: Any, org: Any, blk: Any) -> Any:
-    """max(0, max over ALL feasible mentors of score − price), per mentee (the dual's v)."""
+    """max(0, max over ALL feasible mentors of score - price), per mentee (the dual's v)."""
     out = np.zeros(n_mentees)
     n = order.shape[0]
     b_min_price = np.full((n + k.BLOCK - 1) // k.BLOCK, np.inf)
@@ -92,9 +94,9 @@ def _best_margin(n_mentees: int, order: Any, prices: Any, enc: Any, org: Any, bl
     for i in numba.prange(n_mentees):
         best = 0.0
         for b in range(b_min_price.shape[0]):
-            if not k._block_feasible(i, b, True, enc, blk):  # noqa: SLF001
+            if not k._block_feasible(i, b, True, enc, blk):
                 continue
-            if k._block_bound(i, b, True, enc, blk) - b_min_price[b] <= best:  # noqa: SLF001
+            if k._block_bound(i, b, True, enc, blk) - b_min_price[b] <= best:
                 continue
             for p in range(b * k.BLOCK, min(n, (b + 1) * k.BLOCK)):
                 m = order[p]
@@ -120,11 +122,16 @@ def run_one(size: int, exact_max: int, lsa_max: int) -> dict[str, Any]:
     result = match(problem)
     wall = time.perf_counter() - started
     row: dict[str, Any] = {
-        "employees": size, "mentees": len(mentees), "mentors": len(mentors),
-        "arcs": result.stats.candidate_arcs, "scoring_s": result.stats.scoring_seconds,
-        "solving_s": result.stats.solving_seconds, "wall_s": wall,
-        "score": result.total_score, "matched": sum(1 for _ in result.pairs),
-    }  # fmt: skip
+        "employees": size,
+        "mentees": len(mentees),
+        "mentors": len(mentors),
+        "arcs": result.stats.candidate_arcs,
+        "scoring_s": result.stats.scoring_seconds,
+        "solving_s": result.stats.solving_seconds,
+        "wall_s": wall,
+        "score": result.total_score,
+        "matched": sum(1 for _ in result.pairs),
+    }
     row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     graph = candidate_graph(problem)
@@ -150,12 +157,18 @@ def _upper_bound(problem: MatchingProblem, result: Any, graph: Any, capacities: 
         i = mentee_index[pair.mentee_enrollment_id]
         assigned[i] = mentor_index[pair.mentor_enrollment_id]
         assigned_score[i] = pair.breakdown.total
-    prices = _prices(graph.mentee, graph.mentor, graph.score, assigned, assigned_score, len(problem.mentors))
+    prices = _prices(
+        graph.mentee, graph.mentor, graph.score, assigned, assigned_score, len(problem.mentors)
+    )
     enc_tuple, org_tuple = kernel_args(graph.encoded)
     margins = _best_margin(
-        len(problem.mentees), graph.encoded.mentors.order, prices, enc_tuple, org_tuple,
+        len(problem.mentees),
+        graph.encoded.mentors.order,
+        prices,
+        enc_tuple,
+        org_tuple,
         blocks(graph.encoded, True),
-    )  # fmt: skip
+    )
     return float(capacities @ prices + margins.sum())
 
 
@@ -172,7 +185,7 @@ def _dense_lsa(problem: MatchingProblem, capacities: Any) -> float:
         ok = c < capacities[graph.mentor]
         gain[graph.mentee[ok], first_slot[graph.mentor[ok]] + c] = graph.score[ok]
     feasible = np.zeros_like(gain, dtype=bool)
-    feasible[:, len(slots):] = True
+    feasible[:, len(slots) :] = True
     for c in range(int(capacities.max())):
         ok = c < capacities[graph.mentor]
         feasible[graph.mentee[ok], first_slot[graph.mentor[ok]] + c] = True
@@ -184,8 +197,12 @@ def _dense_lsa(problem: MatchingProblem, capacities: Any) -> float:
 @app.command()
 def main(
     sizes: Annotated[list[int] | None, typer.Option(help="employee counts")] = None,
-    exact_max: Annotated[int, typer.Option(help="exact flow over all pairs up to this size")] = 10_000,
-    lsa_max: Annotated[int, typer.Option(help="dense linear_sum_assignment up to this size")] = 5_000,
+    exact_max: Annotated[
+        int, typer.Option(help="exact flow over all pairs up to this size")
+    ] = 10_000,
+    lsa_max: Annotated[
+        int, typer.Option(help="dense linear_sum_assignment up to this size")
+    ] = 5_000,
     one: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     if one is not None:
@@ -194,31 +211,60 @@ def main(
     rows = []
     for size in sizes or [1_000, 10_000, 100_000]:
         console.print(f"running {size:,} employees …")
-        out = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--one", str(size), "--exact-max", str(exact_max),
-             "--lsa-max", str(lsa_max)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--exact-max",
+                str(exact_max),
+                "--lsa-max",
+                str(lsa_max),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     _print(rows)
 
 
 def _print(rows: list[dict[str, Any]]) -> None:
     table = Table(title="Tandem matching benchmark (synthetic company, seed 7)")
-    for col in ("employees", "mentees / mentors×2", "arcs", "scoring s", "solving s", "total s",
-                "peak RSS MB", "score", "matched", "vs exact", "vs LP bound", "greedy vs ours",
-                "greedy matched"):  # fmt: skip
+    for col in (
+        "employees",
+        "mentees / mentorsx2",
+        "arcs",
+        "scoring s",
+        "solving s",
+        "total s",
+        "peak RSS MB",
+        "score",
+        "matched",
+        "vs exact",
+        "vs LP bound",
+        "greedy vs ours",
+        "greedy matched",
+    ):
         table.add_column(col, justify="right")
     for r in rows:
         exact = r.get("exact")
         table.add_row(
-            f"{r['employees']:,}", f"{r['mentees']:,} / {r['mentors']:,}", f"{r['arcs']:,}",
-            f"{r['scoring_s']:.2f}", f"{r['solving_s']:.2f}", f"{r['wall_s']:.2f}",
-            f"{r['peak_rss_mb']:.0f}", f"{r['score']:.1f}", f"{r['matched']:,}",
+            f"{r['employees']:,}",
+            f"{r['mentees']:,} / {r['mentors']:,}",
+            f"{r['arcs']:,}",
+            f"{r['scoring_s']:.2f}",
+            f"{r['solving_s']:.2f}",
+            f"{r['wall_s']:.2f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['score']:.1f}",
+            f"{r['matched']:,}",
             f"{100 * r['score'] / exact:.3f}%" if exact else "—",
             f"{100 * r['score'] / r['upper_bound']:.3f}%",
-            f"{100 * r['greedy_score'] / r['score']:.1f}%", f"{int(r['greedy_matched']):,}",
-        )  # fmt: skip
+            f"{100 * r['greedy_score'] / r['score']:.1f}%",
+            f"{int(r['greedy_matched']):,}",
+        )
     console.print(table)
     for r in rows:
         if "exact_lsa" in r:

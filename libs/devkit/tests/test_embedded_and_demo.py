@@ -44,16 +44,23 @@ def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
     state = tmp_path / "demo"
     demo = subprocess.Popen(
         [
-            sys.executable, "-m", "tandem_devkit.cli", "demo",
-            "--state-dir", str(state),
-            "--kafka-port", str(free_port()),
-            "--mongo-port", str(free_port()),
-            "--http-base-port", str(base if base < 60000 else 20000),
+            sys.executable,
+            "-m",
+            "tandem_devkit.cli",
+            "demo",
+            "--state-dir",
+            str(state),
+            "--kafka-port",
+            str(free_port()),
+            "--mongo-port",
+            str(free_port()),
+            "--http-base-port",
+            str(base if base < 60000 else 20000),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
+    )
     assert demo.stdout is not None
     output = []
     deadline = time.monotonic() + 120

@@ -69,10 +69,13 @@ def problems(draw: st.DrawFn) -> MatchingProblem:
     mentees = draw(participants("e", draw(st.integers(0, 6)), False))
     # Let some mentees sit in a mentor's reporting line.
     mentees = [
-        p if not draw(st.booleans()) or not mentors
-        else Participant(**{**p.__dict__, "reporting_chain": (mentors[0].employee_id, *p.reporting_chain)})
+        p
+        if not draw(st.booleans()) or not mentors
+        else Participant(
+            **{**p.__dict__, "reporting_chain": (mentors[0].employee_id, *p.reporting_chain)}
+        )
         for p in mentees
-    ]  # fmt: skip
+    ]
     rules = MatchingRules(
         seniority_basis=draw(st.sampled_from(SeniorityBasis)),
         min_seniority_gap=draw(st.integers(0, 3)),
@@ -99,22 +102,33 @@ def feasible(problem: MatchingProblem, mentor: Participant, mentee: Participant)
     if rules.seniority_basis is SeniorityBasis.JOB_LEVEL:
         if mentee.job_level - mentor.job_level < rules.min_seniority_gap:
             return False
-    elif mentor.birth_year is None or mentee.birth_year is None or (
-        mentor.birth_year - mentee.birth_year < rules.min_seniority_gap
+    elif (
+        mentor.birth_year is None
+        or mentee.birth_year is None
+        or (mentor.birth_year - mentee.birth_year < rules.min_seniority_gap)
     ):
         return False
-    if run_starts(mentor.availability_utc, slots_needed(rules.min_common_minutes)) & run_starts(
-        mentee.availability_utc, slots_needed(rules.min_common_minutes)
-    ) == 0:
+    if (
+        run_starts(mentor.availability_utc, slots_needed(rules.min_common_minutes))
+        & run_starts(mentee.availability_utc, slots_needed(rules.min_common_minutes))
+        == 0
+    ):
         return False
     if rules.require_shared_topic and not set(mentor.topics) & set(mentee.topics):
         return False
     if mentor.employee_id in mentee.reporting_chain or mentee.employee_id in mentor.reporting_chain:
         return False
-    if not rules.allow_same_manager and mentor.manager_id and mentor.manager_id == mentee.manager_id:
+    if (
+        not rules.allow_same_manager
+        and mentor.manager_id
+        and mentor.manager_id == mentee.manager_id
+    ):
         return False
-    return rules.allow_same_team or not mentor.team or mentor.team != mentee.team or (
-        mentor.department != mentee.department
+    return (
+        rules.allow_same_team
+        or not mentor.team
+        or mentor.team != mentee.team
+        or (mentor.department != mentee.department)
     )
 
 
@@ -130,7 +144,8 @@ def score(problem: MatchingProblem, mentor: Participant, mentee: Participant) ->
 def brute_force(problem: MatchingProblem) -> tuple[int, float]:
     """(matched, total score) of the best assignment under the problem's objective."""
     options = [
-        [None] + [m for m, mentor in enumerate(problem.mentors) if feasible(problem, mentor, mentee)]
+        [None]
+        + [m for m, mentor in enumerate(problem.mentors) if feasible(problem, mentor, mentee)]
         for mentee in problem.mentees
     ]
     by_count = problem.objective is Objective.MAX_MATCHED

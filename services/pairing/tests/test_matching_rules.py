@@ -35,10 +35,19 @@ def monday(tz: str, start: int, end: int) -> Availability:
 
 def person(eid: str, level: int, topics: dict[str, int], **changes: object) -> Participant:
     base = Participant(
-        enrollment_id=f"en-{eid}", employee_id=eid, department="D", team=None, manager_id=None,
-        reporting_chain=(), job_level=level, birth_year=None, languages=frozenset({"en"}),
-        availability_utc=ALWAYS, topics=topics, capacity=1,
-    )  # fmt: skip
+        enrollment_id=f"en-{eid}",
+        employee_id=eid,
+        department="D",
+        team=None,
+        manager_id=None,
+        reporting_chain=(),
+        job_level=level,
+        birth_year=None,
+        languages=frozenset({"en"}),
+        availability_utc=ALWAYS,
+        topics=topics,
+        capacity=1,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -59,18 +68,28 @@ def test_monday_morning_in_tokyo_is_sunday_in_utc_and_runs_wrap_the_week() -> No
 
 
 def test_people_an_ocean_apart_have_no_common_time() -> None:
-    mentor = person("m", 1, {"ai": 5}, availability_utc=to_utc_bitset(monday("Asia/Tokyo", 9, 12), WINTER))
-    mentee = person("e", 5, {"ai": 5}, availability_utc=to_utc_bitset(monday("America/Los_Angeles", 9, 12), WINTER))
+    mentor = person(
+        "m", 1, {"ai": 5}, availability_utc=to_utc_bitset(monday("Asia/Tokyo", 9, 12), WINTER)
+    )
+    mentee = person(
+        "e",
+        5,
+        {"ai": 5},
+        availability_utc=to_utc_bitset(monday("America/Los_Angeles", 9, 12), WINTER),
+    )
     result = match(MatchingProblem((mentor,), (mentee,)))
     assert result.pairs == ()
     assert {(u.role, u.reason) for u in result.unmatched} == {
-        ("mentee", UnmatchedReason.NO_COMMON_TIME), ("mentor", UnmatchedReason.NO_COMMON_TIME)
-    }  # fmt: skip
+        ("mentee", UnmatchedReason.NO_COMMON_TIME),
+        ("mentor", UnmatchedReason.NO_COMMON_TIME),
+    }
 
 
 def test_half_an_hour_in_common_is_not_enough_for_a_one_hour_rule() -> None:
     mentor = person("m", 1, {"ai": 5}, availability_utc=to_utc_bitset(monday("UTC", 9, 10), WINTER))
-    mentee = person("e", 5, {"ai": 5}, availability_utc=to_utc_bitset(monday("UTC", 9, 10), WINTER) >> 1)
+    mentee = person(
+        "e", 5, {"ai": 5}, availability_utc=to_utc_bitset(monday("UTC", 9, 10), WINTER) >> 1
+    )
     assert match(MatchingProblem((mentor,), (mentee,))).pairs == ()
     relaxed = MatchingProblem((mentor,), (mentee,), rules=MatchingRules(min_common_minutes=30))
     assert len(match(relaxed).pairs) == 1
@@ -87,7 +106,15 @@ def test_half_an_hour_in_common_is_not_enough_for_a_one_hour_rule() -> None:
         ({"manager_id": "boss"}, {"manager_id": "boss"}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
         ({"team": "t"}, {"team": "t"}, UnmatchedReason.ORGANISATIONAL_CONFLICT),
     ],
-    ids=["language", "seniority", "topic", "mentor-is-manager", "mentee-is-manager", "same-manager", "same-team"],
+    ids=[
+        "language",
+        "seniority",
+        "topic",
+        "mentor-is-manager",
+        "mentee-is-manager",
+        "same-manager",
+        "same-team",
+    ],
 )
 def test_each_hard_constraint_is_named_as_the_reason(
     mentor_changes: dict[str, object], mentee_changes: dict[str, object], reason: UnmatchedReason
@@ -111,7 +138,9 @@ def test_capacity_exhausted_and_unused_places_are_reported() -> None:
     spare = person("s", 1, {"agile": 5}, capacity=3)
     strong, weak = person("e1", 5, {"ai": 5}), person("e2", 5, {"ai": 1, "video": 5})
     result = match(MatchingProblem((mentor, spare), (strong, weak)))
-    assert [(p.mentor_enrollment_id, p.mentee_enrollment_id) for p in result.pairs] == [("en-m", "en-e1")]
+    assert [(p.mentor_enrollment_id, p.mentee_enrollment_id) for p in result.pairs] == [
+        ("en-m", "en-e1")
+    ]
     reasons = {(u.enrollment_id, u.reason, u.free_places) for u in result.unmatched}
     assert reasons == {
         ("en-e2", UnmatchedReason.CAPACITY_EXHAUSTED, 1),
@@ -125,7 +154,9 @@ def test_max_matched_objective_trades_score_for_coverage() -> None:
     both = person("both", 5, {"ai": 5, "agile": 5})
     only_star = person("only", 5, {"agile": 5})
     by_score = match(MatchingProblem((star, plain), (both, only_star)))
-    by_count = match(MatchingProblem((star, plain), (both, only_star), objective=Objective.MAX_MATCHED))
+    by_count = match(
+        MatchingProblem((star, plain), (both, only_star), objective=Objective.MAX_MATCHED)
+    )
     assert len(by_count.pairs) == 2
     assert len(by_count.pairs) >= len(by_score.pairs)
     assert by_score.total_score >= by_count.total_score
@@ -136,19 +167,29 @@ def test_pinned_pairs_are_kept_and_only_the_rest_is_rematched() -> None:
     e1, e2 = person("e1", 5, {"ai": 1}), person("e2", 5, {"ai": 5})
     e3 = person("e3", 5, {"ai": 4, "agile": 4})  # covers half its goals: a weaker fit
     pinned = match(MatchingProblem((mentor,), (e1, e2, e3), pinned=(Pin("en-m", "en-e1"),)))
-    assert {(p.mentee_enrollment_id, p.pinned) for p in pinned.pairs} == {("en-e1", True), ("en-e2", False)}
+    assert {(p.mentee_enrollment_id, p.pinned) for p in pinned.pairs} == {
+        ("en-e1", True),
+        ("en-e2", False),
+    }
     with pytest.raises(InvalidPin, match="not among the mentees"):
         match(MatchingProblem((mentor,), (e2,), pinned=(Pin("en-m", "en-e1"),)))
     with pytest.raises(InvalidPin, match="more pins than places"):
-        match(MatchingProblem((replace(mentor, capacity=1),), (e1, e2),
-                              pinned=(Pin("en-m", "en-e1"), Pin("en-m", "en-e2"))))  # fmt: skip
+        match(
+            MatchingProblem(
+                (replace(mentor, capacity=1),),
+                (e1, e2),
+                pinned=(Pin("en-m", "en-e1"), Pin("en-m", "en-e2")),
+            )
+        )
 
 
 def test_self_match_lists_the_best_feasible_mentors_with_breakdowns() -> None:
     mentors = (
-        person("a", 1, {"ai": 2}), person("b", 1, {"ai": 5}, department="Other"),
-        person("c", 1, {"ai": 5}, languages=frozenset({"fr"})), person("d", 1, {"ai": 4}),
-    )  # fmt: skip
+        person("a", 1, {"ai": 2}),
+        person("b", 1, {"ai": 5}, department="Other"),
+        person("c", 1, {"ai": 5}, languages=frozenset({"fr"})),
+        person("d", 1, {"ai": 4}),
+    )
     mentee = person("e", 5, {"ai": 5})
     top = suggest_mentors(MatchingProblem(mentors, (mentee,)), mentee, 2)
     assert [p.mentor_enrollment_id for p in top] == ["en-b", "en-d"]

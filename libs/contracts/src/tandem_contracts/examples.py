@@ -16,6 +16,8 @@ from tandem_contracts.events import (
     PairEndReason,
     PairMember,
     ParticipantEnrolled,
+    ParticipantWithdrawn,
+    ProgramClosed,
     ProgramOpened,
     SessionCancelled,
     SessionHeld,
@@ -83,6 +85,14 @@ def example_events() -> list[Event]:
             format=ProgramFormat.ONE_TO_ONE,
             topics=("ai_tools", "social_media", "agile"),
             opened_at=AT,
+        ),
+        ProgramClosed(program_id="prog-1", closed_at=AT),
+        ParticipantWithdrawn(
+            program_id="prog-1",
+            enrollment_id="en-1",
+            employee_id="e-100",
+            role=Role.MENTOR,
+            withdrawn_at=AT,
         ),
         ParticipantEnrolled(
             program_id="prog-1",

@@ -134,25 +134,33 @@ def start_stack(
         [
             tansu_binary(),
             "broker",
-            "--listener-url", listener,
-            "--advertised-listener-url", listener,
-            "--storage-engine", "memory://tansu/",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            listener,
+            "--storage-engine",
+            "memory://tansu/",
         ],
         log_path=state_dir / "kafka.log",
         tied_to_parent=tied_to_parent,
-    )  # fmt: skip
+    )
     mongo = spawn(
         [
             secantus_binary(),
-            "--host", "127.0.0.1",
-            "--port", str(mongo_port),
-            "--storage-path", ":memory:",
-            "--cache-size", MONGO_CACHE,
-            "--log-level", "WARNING",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mongo_port),
+            "--storage-path",
+            ":memory:",
+            "--cache-size",
+            MONGO_CACHE,
+            "--log-level",
+            "WARNING",
         ],
         log_path=state_dir / "mongo.log",
         tied_to_parent=tied_to_parent,
-    )  # fmt: skip
+    )
     info = StackInfo(
         kafka_bootstrap=f"127.0.0.1:{kafka_port}",
         mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/?retryWrites=false",

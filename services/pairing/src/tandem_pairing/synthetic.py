@@ -19,25 +19,66 @@ from tandem_pairing.domain.matching.model import Participant
 from tandem_pairing.domain.participants import reporting_chain, to_participant
 
 TOPIC_NAMES = (
-    "ai_tools", "prompting", "social_media", "linkedin", "agile", "scrum", "kanban", "remote_work",
-    "collaboration_tools", "data_literacy", "spreadsheets", "dashboards", "cloud_basics",
-    "cybersecurity", "privacy", "diversity", "inclusion", "new_work", "video_editing", "podcasting",
-    "no_code", "automation", "design_thinking", "gaming", "crypto", "mobile_apps", "e_commerce",
-    "personal_branding", "streaming", "sustainability_tech",
-)  # fmt: skip
+    "ai_tools",
+    "prompting",
+    "social_media",
+    "linkedin",
+    "agile",
+    "scrum",
+    "kanban",
+    "remote_work",
+    "collaboration_tools",
+    "data_literacy",
+    "spreadsheets",
+    "dashboards",
+    "cloud_basics",
+    "cybersecurity",
+    "privacy",
+    "diversity",
+    "inclusion",
+    "new_work",
+    "video_editing",
+    "podcasting",
+    "no_code",
+    "automation",
+    "design_thinking",
+    "gaming",
+    "crypto",
+    "mobile_apps",
+    "e_commerce",
+    "personal_branding",
+    "streaming",
+    "sustainability_tech",
+)
 REGIONS = (
-    ("Europe/Berlin", ("de", "en")), ("Europe/London", ("en",)), ("America/New_York", ("en",)),
-    ("America/Los_Angeles", ("en", "es")), ("Asia/Tokyo", ("ja", "en")),
-    ("Asia/Kolkata", ("hi", "en")), ("America/Sao_Paulo", ("pt", "es")), ("Europe/Paris", ("fr", "en")),
+    ("Europe/Berlin", ("de", "en")),
+    ("Europe/London", ("en",)),
+    ("America/New_York", ("en",)),
+    ("America/Los_Angeles", ("en", "es")),
+    ("Asia/Tokyo", ("ja", "en")),
+    ("Asia/Kolkata", ("hi", "en")),
+    ("America/Sao_Paulo", ("pt", "es")),
+    ("Europe/Paris", ("fr", "en")),
     ("Europe/Berlin", ("de",)),
-)  # fmt: skip
+)
 REGION_WEIGHTS = np.array([0.22, 0.12, 0.16, 0.1, 0.08, 0.1, 0.06, 0.1, 0.06])
 DEPARTMENTS = (
-    "Engineering", "Marketing", "Sales", "Finance", "People", "Operations", "Legal", "Product",
-    "Design", "Support", "Data", "Procurement",
-)  # fmt: skip
+    "Engineering",
+    "Marketing",
+    "Sales",
+    "Finance",
+    "People",
+    "Operations",
+    "Legal",
+    "Product",
+    "Design",
+    "Support",
+    "Data",
+    "Procurement",
+)
 REFERENCE = date(2027, 1, 11)
 TEAM_SIZE = 8
+TEAMS_STRIDE = TEAM_SIZE * len(DEPARTMENTS)
 
 
 @dataclass(frozen=True)
@@ -75,11 +116,14 @@ class SyntheticPerson:
         availability = {
             "time_zone": self.time_zone,
             "slots": [
-                {"weekday": int(s.weekday), "start": s.start.isoformat("minutes"),
-                 "end": s.end.isoformat("minutes")}
+                {
+                    "weekday": int(s.weekday),
+                    "start": s.start.isoformat("minutes"),
+                    "end": s.end.isoformat("minutes"),
+                }
                 for s in self.slots
             ],
-        }  # fmt: skip
+        }
         body: dict[str, object] = {
             "employee_id": self.employee_id,
             "role": self.role.value if self.role else None,
@@ -87,10 +131,14 @@ class SyntheticPerson:
             "availability": availability,
         }
         if self.role is Role.MENTOR:
-            body["expertise"] = [TopicExpertise(topic=t, level=v).model_dump() for t, v in self.topics.items()]
+            body["expertise"] = [
+                TopicExpertise(topic=t, level=v).model_dump() for t, v in self.topics.items()
+            ]
             body["capacity"] = self.capacity
         else:
-            body["goals"] = [TopicGoal(topic=t, priority=v).model_dump() for t, v in self.topics.items()]
+            body["goals"] = [
+                TopicGoal(topic=t, priority=v).model_dump() for t, v in self.topics.items()
+            ]
         return body
 
 
@@ -112,14 +160,16 @@ def company(size: int, seed: int = 7) -> list[SyntheticPerson]:
         role = Role.MENTEE if n in mentees else Role.MENTOR if n in mentors else None
         how_many = int(rng.integers(1, 4)) if role is Role.MENTEE else int(rng.integers(1, 5))
         chosen = rng.choice(len(TOPIC_NAMES), how_many, replace=False, p=topic_popularity)
-        topics = {TOPIC_NAMES[t]: int(rng.integers(2 if role is Role.MENTOR else 1, 6)) for t in chosen}
+        topics = {
+            TOPIC_NAMES[t]: int(rng.integers(2 if role is Role.MENTOR else 1, 6)) for t in chosen
+        }
         zone, languages = REGIONS[regions[n]]
         people.append(
             SyntheticPerson(
                 employee_id=ids[n],
                 manager_id=managers[n],
                 department=DEPARTMENTS[departments[n]],
-                team=f"{DEPARTMENTS[departments[n]][:3].lower()}-{n // (TEAM_SIZE * len(DEPARTMENTS))}",
+                team=f"{DEPARTMENTS[departments[n]][:3].lower()}-{n // TEAMS_STRIDE}",
                 job_level=int(levels[n]),
                 birth_year=int(birth_years[n]),
                 languages=languages,
@@ -133,10 +183,13 @@ def company(size: int, seed: int = 7) -> list[SyntheticPerson]:
     return people
 
 
-def participants(people: list[SyntheticPerson]) -> tuple[tuple[Participant, ...], tuple[Participant, ...]]:
+def participants(
+    people: list[SyntheticPerson],
+) -> tuple[tuple[Participant, ...], tuple[Participant, ...]]:
     """(mentors, mentees) as the engine reads them, the way the pairing service builds them."""
     managers = {p.employee_id: p.manager_id for p in people}
-    mentors, mentees = [], []
+    mentors: list[Participant] = []
+    mentees: list[Participant] = []
     for p in people:
         if p.role is None:
             continue

@@ -62,6 +62,15 @@ class ProgramOpened(Event):
         return self
 
 
+class ProgramClosed(Event):
+    event_type: ClassVar[str] = "org.tandem.pairing.program_closed.v1"
+    topic: ClassVar[str] = topics.PAIRING
+    key_field: ClassVar[str] = "program_id"
+
+    program_id: Identifier
+    closed_at: UtcDatetime
+
+
 class ParticipantEnrolled(Event):
     event_type: ClassVar[str] = "org.tandem.pairing.participant_enrolled.v1"
     topic: ClassVar[str] = topics.PAIRING
@@ -85,6 +94,18 @@ class ParticipantEnrolled(Event):
         if self.role is Role.MENTEE and not self.goals:
             raise ValueError("a mentee enrolls with at least one learning goal")
         return self
+
+
+class ParticipantWithdrawn(Event):
+    event_type: ClassVar[str] = "org.tandem.pairing.participant_withdrawn.v1"
+    topic: ClassVar[str] = topics.PAIRING
+    key_field: ClassVar[str] = "program_id"
+
+    program_id: Identifier
+    enrollment_id: Identifier
+    employee_id: Identifier
+    role: Role
+    withdrawn_at: UtcDatetime
 
 
 class PairMember(BaseModel):

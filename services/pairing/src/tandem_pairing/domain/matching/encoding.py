@@ -75,7 +75,9 @@ class _Codes:
         return self._codes.setdefault(value, len(self._codes))
 
 
-def encode(problem: MatchingProblem, mentors: Sequence[Participant], mentees: Sequence[Participant]) -> Encoded:
+def encode(
+    problem: MatchingProblem, mentors: Sequence[Participant], mentees: Sequence[Participant]
+) -> Encoded:
     rules = problem.rules
     languages = sorted({lang for p in (*mentors, *mentees) for lang in p.languages})
     if len(languages) > MAX_LANGUAGES:
@@ -98,7 +100,8 @@ def encode(problem: MatchingProblem, mentors: Sequence[Participant], mentees: Se
             runs[i] = to_words(run_starts(p.availability_utc, run_length))
         language_masks = [sum(lang_bit[x] for x in p.languages) for p in people]
         order = sorted(
-            range(n), key=lambda i: (language_masks[i], _hours_of_day(people[i].availability_utc), i)
+            range(n),
+            key=lambda i: (language_masks[i], _hours_of_day(people[i].availability_utc), i),
         )
         return Side(
             languages=np.array(language_masks, dtype=np.uint64),

@@ -42,7 +42,7 @@ class InvalidPin(ValueError):
 
 
 def match(problem: MatchingProblem) -> MatchingResult:
-    mentors, mentees = problem.mentors, problem.mentees
+    mentors = problem.mentors
     kept, capacities, free_mentees = _apply_pins(problem)
     started = time.perf_counter()
     graph = candidate_graph(problem, free_mentees)
@@ -58,26 +58,38 @@ def match(problem: MatchingProblem) -> MatchingResult:
     matched_mentee = np.zeros(len(free_mentees), dtype=bool)
     for a in np.flatnonzero(chosen):
         i, m = int(arc_mentee[a]), int(arc_mentor[a])
-        pairs.append(ProposedPair(mentors[m].enrollment_id, free_mentees[i].enrollment_id,
-                                  breakdown(problem, mentors[m], free_mentees[i])))  # fmt: skip
+        pairs.append(
+            ProposedPair(
+                mentors[m].enrollment_id,
+                free_mentees[i].enrollment_id,
+                breakdown(problem, mentors[m], free_mentees[i]),
+            )
+        )
         used[m] += 1
         matched_mentee[i] = True
     has_candidates = np.zeros(len(free_mentees), dtype=bool)
     has_candidates[arc_mentee] = True
     unmatched = [
-        Unmatched(p.enrollment_id, "mentee", _reason(graph.mentee_funnel[i], has_candidates[i],
-                                                     UnmatchedReason.CAPACITY_EXHAUSTED))
+        Unmatched(
+            p.enrollment_id,
+            "mentee",
+            _reason(graph.mentee_funnel[i], has_candidates[i], UnmatchedReason.CAPACITY_EXHAUSTED),
+        )
         for i, p in enumerate(free_mentees)
         if not matched_mentee[i]
-    ]  # fmt: skip
+    ]
     mentor_has = np.zeros(len(mentors), dtype=bool)
     mentor_has[arc_mentor] = True
     unmatched += [
-        Unmatched(p.enrollment_id, "mentor", _reason(graph.mentor_funnel[m], mentor_has[m],
-                  UnmatchedReason.NO_MENTEES_LEFT), free_places=int(capacities[m] - used[m]))
+        Unmatched(
+            p.enrollment_id,
+            "mentor",
+            _reason(graph.mentor_funnel[m], mentor_has[m], UnmatchedReason.NO_MENTEES_LEFT),
+            free_places=int(capacities[m] - used[m]),
+        )
         for m, p in enumerate(mentors)
         if used[m] < capacities[m]
-    ]  # fmt: skip
+    ]
     pairs.sort(key=lambda p: (p.mentor_enrollment_id, p.mentee_enrollment_id))
     return MatchingResult(
         pairs=tuple(pairs),
@@ -96,12 +108,17 @@ def suggest_mentors(problem: MatchingProblem, mentee: Participant, k: int) -> li
     scores, ids, _ = kernel.top_candidates(
         1, True, enc.mentors.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=True)
     )
-    order = sorted((-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0)
+    order = sorted(
+        (-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0
+    )
     return [
-        ProposedPair(problem.mentors[m].enrollment_id, mentee.enrollment_id,
-                     breakdown(problem, problem.mentors[m], mentee))
+        ProposedPair(
+            problem.mentors[m].enrollment_id,
+            mentee.enrollment_id,
+            breakdown(problem, problem.mentors[m], mentee),
+        )
         for _, m in order[:k]
-    ]  # fmt: skip
+    ]
 
 
 def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> ScoreBreakdown:
@@ -128,15 +145,37 @@ def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant
 def kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
     me, mo = enc.mentees, enc.mentors
     enc_tuple = (
-        me.languages, mo.languages, me.availability, mo.availability, me.runs, mo.runs,
-        me.seniority, mo.seniority, enc.min_gap, enc.goal_topics, enc.goal_priorities,
-        enc.mentor_levels, enc.require_shared_topic, me.department, mo.department, enc.weights,
-        me.topic_mask, mo.topic_mask,
-    )  # fmt: skip
+        me.languages,
+        mo.languages,
+        me.availability,
+        mo.availability,
+        me.runs,
+        mo.runs,
+        me.seniority,
+        mo.seniority,
+        enc.min_gap,
+        enc.goal_topics,
+        enc.goal_priorities,
+        enc.mentor_levels,
+        enc.require_shared_topic,
+        me.department,
+        mo.department,
+        enc.weights,
+        me.topic_mask,
+        mo.topic_mask,
+    )
     org_tuple = (
-        me.employee, mo.employee, me.manager, mo.manager, me.team, mo.team, me.chain, mo.chain,
-        enc.allow_same_manager, enc.allow_same_team,
-    )  # fmt: skip
+        me.employee,
+        mo.employee,
+        me.manager,
+        mo.manager,
+        me.team,
+        mo.team,
+        me.chain,
+        mo.chain,
+        enc.allow_same_manager,
+        enc.allow_same_team,
+    )
     return enc_tuple, org_tuple
 
 
@@ -152,7 +191,9 @@ class CandidateGraph:
     encoded: Encoded
 
 
-def candidate_graph(problem: MatchingProblem, mentees: Sequence[Participant] | None = None) -> CandidateGraph:
+def candidate_graph(
+    problem: MatchingProblem, mentees: Sequence[Participant] | None = None
+) -> CandidateGraph:
     """Union of each mentee's best mentors and each mentor's best mentees, deduplicated."""
     mentees = problem.mentees if mentees is None else mentees
     enc = encode(problem, problem.mentors, mentees)
@@ -162,9 +203,14 @@ def candidate_graph(problem: MatchingProblem, mentees: Sequence[Participant] | N
     k2 = max(1, min(problem.candidates_per_mentor, n_mentees))
     if n_mentees == 0 or n_mentors == 0:
         empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0, np.float64)
-        return CandidateGraph(empty_i, empty_i, empty_f,
-                              np.zeros((n_mentees, kernel.STAGES), np.int32),
-                              np.zeros((n_mentors, kernel.STAGES), np.int32), enc)  # fmt: skip
+        return CandidateGraph(
+            empty_i,
+            empty_i,
+            empty_f,
+            np.zeros((n_mentees, kernel.STAGES), np.int32),
+            np.zeros((n_mentors, kernel.STAGES), np.int32),
+            enc,
+        )
     s1, ids1, f1 = kernel.top_candidates(
         n_mentees, True, enc.mentors.order, k1, enc_tuple, org_tuple, blocks(enc, True)
     )
@@ -195,10 +241,16 @@ def blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
     levels = enc.mentor_levels if mentors_side else enc.mentee_goals
     return tuple(
         kernel.block_summaries(
-            side.order, side.languages, side.runs, side.availability, side.topic_mask,
-            side.seniority, levels, mentors_side,
+            side.order,
+            side.languages,
+            side.runs,
+            side.availability,
+            side.topic_mask,
+            side.seniority,
+            levels,
+            mentors_side,
         )
-    )  # fmt: skip
+    )
 
 
 def _reason(
@@ -213,7 +265,9 @@ def _reason(
     return otherwise
 
 
-def _apply_pins(problem: MatchingProblem) -> tuple[list[ProposedPair], npt.NDArray[np.int64], list[Participant]]:
+def _apply_pins(
+    problem: MatchingProblem,
+) -> tuple[list[ProposedPair], npt.NDArray[np.int64], list[Participant]]:
     mentors = {p.enrollment_id: (i, p) for i, p in enumerate(problem.mentors)}
     mentees = {p.enrollment_id: p for p in problem.mentees}
     capacities = np.array([p.capacity for p in problem.mentors], dtype=np.int64)
@@ -227,8 +281,14 @@ def _apply_pins(problem: MatchingProblem) -> tuple[list[ProposedPair], npt.NDArr
         capacities[m] -= 1
         pinned_mentees.add(pin.mentee_enrollment_id)
         mentee = mentees[pin.mentee_enrollment_id]
-        kept.append(ProposedPair(mentor.enrollment_id, mentee.enrollment_id,
-                                 breakdown(problem, mentor, mentee), pinned=True))  # fmt: skip
+        kept.append(
+            ProposedPair(
+                mentor.enrollment_id,
+                mentee.enrollment_id,
+                breakdown(problem, mentor, mentee),
+                pinned=True,
+            )
+        )
     free = [p for p in problem.mentees if p.enrollment_id not in pinned_mentees]
     return kept, capacities, free
 

@@ -38,7 +38,7 @@ def _popcount(x: Any) -> Any:
 
 
 @numba.njit(inline="always", cache=True)
-def _in_chain(chain: Any, who: int) -> bool:
+def _in_chain(chain: Any, who: Any) -> bool:
     for k in range(chain.shape[0]):
         if chain[k] < 0:
             return False
@@ -48,12 +48,20 @@ def _in_chain(chain: Any, who: int) -> bool:
 
 
 @numba.njit(inline="always", cache=True)
-def org_ok(i: int, m: int, org: Any) -> bool:
+def org_ok(i: Any, m: Any, org: Any) -> bool:
     """Not in each other's reporting line; no shared manager or team unless allowed."""
     (
-        mentee_emp, mentor_emp, mentee_mgr, mentor_mgr, mentee_team, mentor_team,
-        mentee_chain, mentor_chain, allow_same_manager, allow_same_team,
-    ) = org  # fmt: skip
+        mentee_emp,
+        mentor_emp,
+        mentee_mgr,
+        mentor_mgr,
+        mentee_team,
+        mentor_team,
+        mentee_chain,
+        mentor_chain,
+        allow_same_manager,
+        allow_same_team,
+    ) = org
     if not allow_same_manager and mentee_mgr[i] >= 0 and mentee_mgr[i] == mentor_mgr[m]:
         return False
     if not allow_same_team and mentee_team[i] >= 0 and mentee_team[i] == mentor_team[m]:
@@ -64,7 +72,7 @@ def org_ok(i: int, m: int, org: Any) -> bool:
 
 
 @numba.njit(inline="always", cache=True)
-def topic_fit(i: int, m: int, enc: Any) -> tuple[float, int]:
+def topic_fit(i: Any, m: Any, enc: Any) -> tuple[float, int]:
     """Share of the mentee's weighted goals the mentor covers, scaled by level; shared count."""
     goal_topics, goal_prios, levels = enc[9], enc[10], enc[11]
     fit = 0.0
@@ -83,7 +91,7 @@ def topic_fit(i: int, m: int, enc: Any) -> tuple[float, int]:
 
 
 @numba.njit(inline="always", cache=True)
-def availability_score(i: int, m: int, enc: Any) -> float:
+def availability_score(i: Any, m: Any, enc: Any) -> Any:
     mentee_avail, mentor_avail = enc[2], enc[3]
     common = 0
     for w in range(mentee_avail.shape[1]):
@@ -92,7 +100,7 @@ def availability_score(i: int, m: int, enc: Any) -> float:
 
 
 @numba.njit(inline="always", cache=True)
-def stage_of(i: int, m: int, enc: Any) -> int:
+def stage_of(i: Any, m: Any, enc: Any) -> int:
     """How many of the first four checks the pair passes in order (4 = all)."""
     mentee_lang, mentor_lang, mentee_runs, mentor_runs = enc[0], enc[1], enc[4], enc[5]
     if mentee_lang[i] & mentor_lang[m] == _ZERO:
@@ -110,8 +118,16 @@ def stage_of(i: int, m: int, enc: Any) -> int:
 
 
 @numba.njit(cache=True)
-def block_summaries(order: Any, lang: Any, runs: Any, avail: Any, topics: Any, seniority: Any,
-                    levels: Any, want_min: bool) -> Any:  # fmt: skip
+def block_summaries(
+    order: Any,
+    lang: Any,
+    runs: Any,
+    avail: Any,
+    topics: Any,
+    seniority: Any,
+    levels: Any,
+    want_min: bool,
+) -> Any:
     """Per block of BLOCK consecutive people (in `order`): ORs, extreme seniority, best levels."""
     n = order.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -141,7 +157,7 @@ def block_summaries(order: Any, lang: Any, runs: Any, avail: Any, topics: Any, s
 
 
 @numba.njit(inline="always", cache=True)
-def _block_bound(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: Any) -> float:
+def _block_bound(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) -> Any:
     """An upper bound on any pair's score between row r and block b (a feasible block)."""
     b_avail, b_levels = blocks[2], blocks[5]
     weights = enc[15]
@@ -172,7 +188,7 @@ def _block_bound(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: Any) 
 
 
 @numba.njit(inline="always", cache=True)
-def _block_feasible(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: Any) -> bool:
+def _block_feasible(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) -> Any:
     b_lang, b_runs, b_topics, b_sen = blocks[0], blocks[1], blocks[3], blocks[4]
     if rows_are_mentees:
         lang, runs, topics = enc[0], enc[4], enc[16]
@@ -193,7 +209,7 @@ def _block_feasible(r: int, b: int, rows_are_mentees: bool, enc: Any, blocks: An
 
 
 @numba.njit(inline="always", cache=True)
-def _worst(scores: Any, row: int) -> int:
+def _worst(scores: Any, row: Any) -> int:
     worst = 0
     for j in range(1, scores.shape[1]):
         if scores[row, j] < scores[row, worst]:
@@ -203,9 +219,16 @@ def _worst(scores: Any, row: int) -> int:
 
 @numba.njit(inline="always", cache=True)
 def _scan_row(
-    r: int, rows_are_mentees: bool, order: Any, enc: Any, org: Any, blocks: Any,
-    scores: Any, ids: Any, funnel: Any,
-) -> None:  # fmt: skip
+    r: Any,
+    rows_are_mentees: bool,
+    order: Any,
+    enc: Any,
+    org: Any,
+    blocks: Any,
+    scores: Any,
+    ids: Any,
+    funnel: Any,
+) -> None:
     """Fill row r's top-k and funnel against every partner on the other side."""
     k = scores.shape[1]
     n_other = order.shape[0]
@@ -219,7 +242,10 @@ def _scan_row(
         if count > 0:
             if not _block_feasible(row, b, rows_are_mentees, enc, blocks):
                 continue
-            if count == k and _block_bound(row, b, rows_are_mentees, enc, blocks) <= scores[row, worst]:
+            if (
+                count == k
+                and _block_bound(row, b, rows_are_mentees, enc, blocks) <= scores[row, worst]
+            ):
                 continue
         for p in range(b * BLOCK, min(n_other, (b + 1) * BLOCK)):
             other = np.int64(order[p])
@@ -256,7 +282,7 @@ def _scan_row(
 
 @numba.njit(parallel=True, cache=True)
 def top_candidates(
-    n_rows: int, rows_are_mentees: bool, order: Any, k: int, enc: Any, org: Any, blocks: Any
+    n_rows: Any, rows_are_mentees: bool, order: Any, k: Any, enc: Any, org: Any, blocks: Any
 ) -> Any:
     """Each row's k best feasible partners (indices on the other side, -1 padded) and funnel.
 

@@ -41,18 +41,28 @@ def solve(
         # One more match always outweighs any difference in total score.
         bonus = int(np.rint(max(float(arc_score.max()), 0.0) * SCALE) + 1) * (n_mentees + 1)
         cost -= bonus
-    starts = np.concatenate([
-        np.full(n_mentees, source), 1 + arc_mentee.astype(np.int64), mentee_node,
-        1 + n_mentees + np.arange(n_mentors, dtype=np.int64),
-    ])  # fmt: skip
-    ends = np.concatenate([
-        mentee_node, 1 + n_mentees + arc_mentor.astype(np.int64), np.full(n_mentees, sink),
-        np.full(n_mentors, sink),
-    ])  # fmt: skip
+    starts = np.concatenate(
+        [
+            np.full(n_mentees, source),
+            1 + arc_mentee.astype(np.int64),
+            mentee_node,
+            1 + n_mentees + np.arange(n_mentors, dtype=np.int64),
+        ]
+    )
+    ends = np.concatenate(
+        [
+            mentee_node,
+            1 + n_mentees + arc_mentor.astype(np.int64),
+            np.full(n_mentees, sink),
+            np.full(n_mentors, sink),
+        ]
+    )
     caps = np.concatenate(
         [np.ones(n_mentees + n_arcs + n_mentees, dtype=np.int64), capacities.astype(np.int64)]
     )
-    costs = np.concatenate([np.zeros(n_mentees, np.int64), cost, np.zeros(n_mentees + n_mentors, np.int64)])
+    costs = np.concatenate(
+        [np.zeros(n_mentees, np.int64), cost, np.zeros(n_mentees + n_mentors, np.int64)]
+    )
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(starts, ends, caps, costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)

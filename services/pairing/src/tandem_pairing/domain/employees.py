@@ -1,0 +1,75 @@
+"""The employee projection: HR is the source of truth; the newest record wins.
+
+HR systems may deliver late or twice. Each record carries `effective_at`; a record that is not
+newer than what is stored changes nothing. A departure leaves a tombstone that keeps only what
+the rules still need (the id, and when it became true), so a stale update cannot revive it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated
+from tandem_contracts.values import Generation
+
+GENERATION_BIRTH_YEAR = {
+    Generation.BABY_BOOMER: 1955,
+    Generation.GEN_X: 1972,
+    Generation.MILLENNIAL: 1988,
+    Generation.GEN_Z: 2002,
+    Generation.GEN_ALPHA: 2014,
+}
+
+
+class Employee(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    employee_id: str
+    active: bool
+    effective_at: datetime
+    manager_id: str | None = None
+    department: str = ""
+    team: str | None = None
+    job_level: int = 0
+    birth_year: int | None = None
+    languages: tuple[str, ...] = ()
+    time_zone: str = "UTC"
+    departed_on: date | None = None
+
+
+HrEvent = EmployeeHired | EmployeeUpdated | EmployeeDeparted
+
+
+def apply(current: Employee | None, event: HrEvent) -> Employee | None:
+    """The new record, or None when `event` is not newer than what is known."""
+    if current is not None and event.effective_at <= current.effective_at:
+        return None
+    if isinstance(event, EmployeeDeparted):
+        return Employee(
+            employee_id=event.employee_id,
+            active=False,
+            effective_at=event.effective_at,
+            departed_on=event.departed_on,
+        )
+    birth_year = event.birth_year
+    if birth_year is None and event.generation is not None:
+        birth_year = GENERATION_BIRTH_YEAR[event.generation]
+    return Employee(
+        employee_id=event.employee_id,
+        active=True,
+        effective_at=event.effective_at,
+        manager_id=event.manager_id,
+        department=event.department,
+        team=event.team,
+        job_level=event.job_level,
+        birth_year=birth_year,
+        languages=event.languages,
+        time_zone=event.time_zone,
+    )
+
+
+def in_reporting_line(a: str, chain_a: tuple[str, ...], b: str, chain_b: tuple[str, ...]) -> bool:
+    """Whether either person manages the other, directly or further up."""
+    return b in chain_a or a in chain_b

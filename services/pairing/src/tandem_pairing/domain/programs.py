@@ -1,0 +1,82 @@
+"""Programs: what a program manager sets up, and the states it moves through."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+from tandem_contracts.values import ProgramFormat
+from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective
+
+MAX_SESSION_MINUTES = 60
+
+
+class ProgramStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ProgramRuleError(ValueError):
+    """A program change that breaks a rule; `field` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ProgramStateError(ValueError):
+    """A transition that the program's current state does not allow."""
+
+
+class Program(BaseModel):
+    program_id: str
+    name: str
+    starts_on: date
+    ends_on: date
+    duration_weeks: int = Field(ge=1, le=104)
+    cadence_weeks: int = Field(ge=1, le=8)
+    session_minutes: int = Field(ge=15, le=MAX_SESSION_MINUTES)
+    format: ProgramFormat
+    group_size: int | None = Field(default=None, ge=2, le=30)
+    topics: tuple[str, ...]
+    weights: MatchingWeights
+    rules: MatchingRules
+    mentor_capacity: int = Field(ge=1, le=30)
+    objective: Objective
+    auto_accept: bool
+    status: ProgramStatus = ProgramStatus.DRAFT
+    created_at: datetime
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Program:
+        if self.ends_on <= self.starts_on:
+            raise ProgramRuleError("ends_on", "must be after starts_on")
+        if self.format is ProgramFormat.GROUP and self.group_size is None:
+            raise ProgramRuleError("group_size", "a group program needs a group size")
+        if self.format is not ProgramFormat.GROUP and self.group_size is not None:
+            raise ProgramRuleError("group_size", "only group programs have a group size")
+        return self
+
+    @property
+    def places_per_mentor(self) -> int:
+        """A group mentor leads one group of `group_size`; otherwise the capacity rule applies."""
+        return self.group_size if self.group_size is not None else self.mentor_capacity
+
+    def open(self, now: datetime) -> Program:
+        if self.status is not ProgramStatus.DRAFT:
+            raise ProgramStateError(f"program is {self.status.value}; only a draft can be opened")
+        return self.model_copy(update={"status": ProgramStatus.OPEN, "opened_at": now})
+
+    def close(self, now: datetime) -> Program:
+        if self.status is ProgramStatus.CLOSED:
+            raise ProgramStateError("program is closed already")
+        return self.model_copy(update={"status": ProgramStatus.CLOSED, "closed_at": now})
+
+    def require_open(self) -> None:
+        if self.status is not ProgramStatus.OPEN:
+            raise ProgramStateError(f"program is {self.status.value}, not open")

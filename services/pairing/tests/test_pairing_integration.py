@@ -1,0 +1,222 @@
+"""Pairing over the real embedded broker and database: HR in, pairs out, lifecycle enforced."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from tandem_contracts import decode
+from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairCreated, PairEnded
+from tandem_contracts.examples import AT
+
+from .conftest import MORNINGS, Pairing, hired, known, later, program_body, wait_until
+
+
+async def open_program(http: httpx.AsyncClient, **changes: object) -> str:
+    created = await http.post("/programs", json=program_body(**changes))
+    assert created.status_code == 201, created.text
+    program_id: str = created.json()["program_id"]
+    assert (await http.post(f"/programs/{program_id}/open")).status_code == 200
+    return program_id
+
+
+async def enroll(
+    http: httpx.AsyncClient, program_id: str, employee_id: str, role: str, **extra: Any
+) -> httpx.Response:
+    body: dict[str, Any] = {"employee_id": employee_id, "role": role, "availability": MORNINGS}
+    if role == "mentor":
+        body["expertise"] = [{"topic": "ai_tools", "level": 5}]
+    else:
+        body["goals"] = [{"topic": "ai_tools", "priority": 5}]
+    body.update(extra)
+    return await http.post(f"/programs/{program_id}/enrollments", json=body)
+
+
+async def test_hr_events_build_the_projection_idempotently_and_in_order(pairing: Pairing) -> None:
+    await pairing.publish_hr(hired("e1", 3, department="Sales"))
+    await known(pairing, "e1")
+    newer = EmployeeUpdated(
+        **{
+            **hired("e1", 5, department="Marketing").model_dump(exclude={"hired_on"}),
+            "effective_at": later(10),
+        }
+    )
+    older = EmployeeUpdated(
+        **{
+            **hired("e1", 4, department="Legal").model_dump(exclude={"hired_on"}),
+            "effective_at": later(5),
+        }
+    )
+    [newer_id] = await pairing.publish_hr(newer)
+    await pairing.publish_hr(older)  # arrives late: must not win
+    await pairing.publish_hr(newer, event_id=newer_id)  # redelivered: must change nothing
+
+    async def settled() -> bool:
+        records = pairing.runtime.registry.get_sample_value(
+            "tandem_consumer_records_total",
+            {"topic": pairing.settings.kafka.topic("hr.employees.v1"), "outcome": "duplicate"},
+        )
+        return records == 1.0
+
+    await wait_until(settled)
+    employee = (await pairing.http.get("/employees/e1")).json()
+    assert employee["job_level"] == 5
+    assert employee["department"] == "Marketing"
+    assert await pairing.runtime.db["inbox"].count_documents({}) == 3
+
+
+async def test_program_and_enrollment_validation_over_http(pairing: Pairing) -> None:
+    http = pairing.http
+    too_long = await http.post("/programs", json=program_body(session_minutes=90))
+    assert too_long.status_code == 422
+    [error] = too_long.json()["detail"]
+    assert error["loc"] == ["body", "session_minutes"]
+    assert "at most 60 minutes" in error["msg"]
+    bad_dates = await http.post("/programs", json=program_body(ends_on="2026-01-01"))
+    assert bad_dates.json()["detail"][0]["loc"] == ["body", "ends_on"]
+    group_without_size = await http.post("/programs", json=program_body(format="group"))
+    assert group_without_size.json()["detail"][0]["loc"] == ["body", "group_size"]
+    assert (await http.get("/programs/nope")).status_code == 404
+    draft = (await http.post("/programs", json=program_body())).json()["program_id"]
+    await pairing.publish_hr(hired("m1", 1), hired("x1", 6))
+    await known(pairing, "m1", "x1")
+    assert (await enroll(http, draft, "m1", "mentor")).status_code == 409, "draft: not open yet"
+    program_id = await open_program(http)
+    assert (await http.post(f"/programs/{program_id}/open")).status_code == 409
+    unknown = await enroll(http, program_id, "ghost", "mentee")
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "employee_id"]
+    off_topic = await enroll(
+        http, program_id, "x1", "mentee", goals=[{"topic": "knitting", "priority": 3}]
+    )
+    assert off_topic.status_code == 422
+    assert "knitting" in off_topic.json()["detail"][0]["msg"]
+    assert (await enroll(http, program_id, "x1", "mentee")).status_code == 201
+    assert (await enroll(http, program_id, "x1", "mentee")).status_code == 409
+    bad_slot = await enroll(
+        http,
+        program_id,
+        "m1",
+        "mentor",
+        availability={
+            "time_zone": "Mars/Base",
+            "slots": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
+        },
+    )
+    assert bad_slot.status_code == 422
+    enrolled = await http.get(f"/programs/{program_id}/enrollments")
+    assert enrolled.json()["total"] == 1
+
+
+async def test_matching_run_publishes_pairs_and_departure_ends_them_within_2s(
+    pairing: Pairing,
+) -> None:
+    http = pairing.http
+    await pairing.publish_hr(
+        hired("ceo", 12),
+        hired("boss", 9, manager="ceo"),
+        hired("m1", 1, manager="boss", department="IT"),
+        hired("m2", 2, department="HR"),
+        hired("x1", 7, manager="ceo"),
+        hired("x2", 8, manager="ceo", department="Legal"),
+        hired("x3", 8, manager="boss", languages=("de",)),
+    )
+    await known(pairing, "m1", "m2", "x1", "x2", "x3")
+    program_id = await open_program(http)
+    for mentor in ("m1", "m2"):
+        assert (await enroll(http, program_id, mentor, "mentor")).status_code == 201
+    for mentee in ("x1", "x2", "x3"):
+        assert (await enroll(http, program_id, mentee, "mentee")).status_code == 201
+    run = await http.post(f"/programs/{program_id}/matching-runs")
+    assert run.status_code == 201, run.text
+    summary = run.json()
+    assert summary["proposed"] == 2
+    assert summary["unmatched_by_reason"] == {"no_shared_language": 1}
+    created = await pairing.events_of_type("pair_created.v1", at_least=2)
+    events = [decode(list(r.headers.items()), r.value).event for r in created]
+    assert all(isinstance(e, PairCreated) for e in events)
+    by_mentee = {e.mentee.employee_id: e for e in events if isinstance(e, PairCreated)}
+    assert set(by_mentee) == {"x1", "x2"}, by_mentee
+    pair = by_mentee["x1"]
+    assert pair.session_minutes == 45
+    assert pair.mentor.availability.time_zone == "Europe/Berlin"
+    assert pair.topics == ("ai_tools",)
+    pairs = (await http.get(f"/programs/{program_id}/pairs", params={"state": "active"})).json()
+    assert pairs["total"] == 2
+    assert pairs["items"][0]["breakdown"]["shared_topics"] == ["ai_tools"]
+
+    sent = time.monotonic()
+    await pairing.publish_hr(
+        EmployeeDeparted(employee_id="x1", departed_on=AT.date(), effective_at=later(60))
+    )
+    ended = await pairing.events_of_type("pair_ended.v1", at_least=1, timeout_s=2.0)
+    elapsed = time.monotonic() - sent
+    assert ended, "no PairEnded within 2 s"
+    assert elapsed < 2.0
+    event = decode(list(ended[0].headers.items()), ended[0].value).event
+    assert isinstance(event, PairEnded)
+    assert event.reason.value == "participant_departed"
+    assert event.pair_id == pair.pair_id
+    tombstone = (await http.get("/employees/x1")).json()
+    assert tombstone["active"] is False
+    assert tombstone["department"] == ""
+
+
+async def test_manager_change_into_the_reporting_line_ends_the_pair(pairing: Pairing) -> None:
+    http = pairing.http
+    await pairing.publish_hr(
+        hired("ceo", 12),
+        hired("lead", 9, manager="ceo"),
+        hired("m1", 2, manager="ceo", department="IT"),
+        hired("x1", 7, manager="lead"),
+    )
+    await known(pairing, "m1", "x1", "lead")
+    program_id = await open_program(http)
+    await enroll(http, program_id, "m1", "mentor")
+    await enroll(http, program_id, "x1", "mentee")
+    assert (await http.post(f"/programs/{program_id}/matching-runs")).json()["proposed"] == 1
+    # The mentee's manager now reports to the mentor: the mentor is in the mentee's line.
+    moved = EmployeeUpdated(
+        **{
+            **hired("lead", 9, manager="m1").model_dump(exclude={"hired_on"}),
+            "effective_at": later(30),
+        }
+    )
+    await pairing.publish_hr(moved)
+    ended = await pairing.events_of_type("pair_ended.v1", at_least=1)
+    assert ended
+    assert json.loads(ended[0].value or b"{}")["reason"] == "reporting_line_conflict"
+
+
+async def test_proposals_need_both_sides_then_publish(pairing: Pairing) -> None:
+    http = pairing.http
+    await pairing.publish_hr(hired("m1", 1, department="IT"), hired("x1", 7))
+    await known(pairing, "m1", "x1")
+    program_id = await open_program(http, auto_accept=False)
+    await enroll(http, program_id, "m1", "mentor")
+    await enroll(http, program_id, "x1", "mentee")
+    await http.post(f"/programs/{program_id}/matching-runs")
+    [proposal] = (
+        await http.get(f"/programs/{program_id}/pairs", params={"state": "proposed"})
+    ).json()["items"]
+    pair_url = f"/pairs/{proposal['pair_id']}"
+    assert (
+        await http.post(pair_url + "/accept", json={"employee_id": "stranger"})
+    ).status_code == 409
+    half = (await http.post(pair_url + "/accept", json={"employee_id": "m1"})).json()
+    assert half["status"] == "proposed"
+    assert half["mentor_accepted"] is True
+    both = (await http.post(pair_url + "/accept", json={"employee_id": "x1"})).json()
+    assert both["status"] == "active"
+    assert len(await pairing.events_of_type("pair_created.v1", at_least=1)) == 1
+    suggestions = await http.get(
+        f"/programs/{program_id}/suggestions", params={"employee_id": "x1"}
+    )
+    assert suggestions.status_code == 200
+    assert suggestions.json() == [], "the only mentor is taken"
+    ended = await http.post(pair_url + "/end")
+    assert ended.json()["end_reason"] == "ended_by_program_manager"
+    assert (await http.post(pair_url + "/end")).status_code == 409
