@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from tandem_pairing.domain.matching import kernel
 from tandem_pairing.domain.matching.availability import common_minutes
+from tandem_pairing.domain.matching.duals import TOLERANCE, block_min_prices, mentor_prices
 from tandem_pairing.domain.matching.encoding import Encoded, encode
 from tandem_pairing.domain.matching.model import (
     MatchingProblem,
     MatchingResult,
     MatchingStats,
+    Objective,
     Participant,
     Pin,
     ProposedPair,
@@ -44,14 +46,34 @@ class InvalidPin(ValueError):
 def match(problem: MatchingProblem) -> MatchingResult:
     mentors = problem.mentors
     kept, capacities, free_mentees = _apply_pins(problem)
-    started = time.perf_counter()
+    clock = time.perf_counter()
     graph = candidate_graph(problem, free_mentees)
     arc_mentee, arc_mentor, arc_score = graph.mentee, graph.mentor, graph.score
-    scored = time.perf_counter()
+    scoring = time.perf_counter() - clock
+    clock = time.perf_counter()
     chosen = solve(
         len(free_mentees), capacities, arc_mentee, arc_mentor, arc_score, problem.objective
     )
-    solved = time.perf_counter()
+    solving = time.perf_counter() - clock
+    rounds, certified = 0, problem.objective is not Objective.MAX_SCORE
+    max_rounds = problem.effective_pricing_rounds()
+    while problem.objective is Objective.MAX_SCORE and rounds < max_rounds:
+        clock = time.perf_counter()
+        extra = _priced_arcs(problem, graph, capacities, chosen)
+        scoring += time.perf_counter() - clock
+        if extra is None:
+            certified = True
+            break
+        rounds += 1
+        arc_mentee, arc_mentor, arc_score = _union(
+            (arc_mentee, arc_mentor, arc_score), extra, len(mentors)
+        )
+        clock = time.perf_counter()
+        chosen = solve(
+            len(free_mentees), capacities, arc_mentee, arc_mentor, arc_score, problem.objective
+        )
+        solving += time.perf_counter() - clock
+        graph = replace(graph, mentee=arc_mentee, mentor=arc_mentor, score=arc_score)
 
     pairs = list(kept)
     used = np.zeros(len(mentors), dtype=np.int64)
@@ -95,7 +117,7 @@ def match(problem: MatchingProblem) -> MatchingResult:
         pairs=tuple(pairs),
         unmatched=tuple(unmatched),
         total_score=round(sum(p.breakdown.total for p in pairs), 9),
-        stats=MatchingStats(len(arc_mentee), scored - started, solved - scored),
+        stats=MatchingStats(len(arc_mentee), scoring, solving, rounds, certified),
     )
 
 
@@ -142,7 +164,10 @@ def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant
     )
 
 
-def kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
+def kernel_args(
+    enc: Encoded, prices: npt.NDArray[np.float64] | None = None
+) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    """The kernel's argument tuples; `prices` reduce mentor scores in a pricing round."""
     me, mo = enc.mentees, enc.mentors
     enc_tuple = (
         me.languages,
@@ -163,6 +188,7 @@ def kernel_args(enc: Encoded) -> tuple[tuple[object, ...], tuple[object, ...]]:
         enc.weights,
         me.topic_mask,
         mo.topic_mask,
+        np.zeros(len(mo.languages)) if prices is None else prices,
     )
     org_tuple = (
         me.employee,
@@ -235,12 +261,19 @@ def candidate_graph(
     )
 
 
-def blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
+def blocks(
+    enc: Encoded, mentors_side: bool, prices: npt.NDArray[np.float64] | None = None
+) -> tuple[object, ...]:
     """Block summaries of the side being scanned (mentors for mentee rows, and vice versa)."""
     side = enc.mentors if mentors_side else enc.mentees
     levels = enc.mentor_levels if mentors_side else enc.mentee_goals
-    return tuple(
-        kernel.block_summaries(
+    n_blocks = -(-len(side.order) // kernel.BLOCK)
+    if prices is None:
+        cheapest = np.zeros(n_blocks)
+    else:
+        cheapest = block_min_prices(side.order, prices, kernel.BLOCK)
+    return (
+        *kernel.block_summaries(
             side.order,
             side.languages,
             side.runs,
@@ -249,8 +282,59 @@ def blocks(enc: Encoded, mentors_side: bool) -> tuple[object, ...]:
             side.seniority,
             levels,
             mentors_side,
-        )
+        ),
+        cheapest,
     )
+
+
+Arcs = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], npt.NDArray[np.float64]]
+
+
+def _priced_arcs(
+    problem: MatchingProblem,
+    graph: CandidateGraph,
+    capacities: npt.NDArray[np.int64],
+    chosen: npt.NDArray[np.bool_],
+) -> Arcs | None:
+    """Pairs outside the graph that could improve the solution, or None when none can.
+
+    Prices come from the current solution's dual; a mentee whose best price-adjusted partner
+    beats its current pair has an improving pair we never scored. None is a proof of optimality
+    over all pairs (LP duality), up to the solver's rounding.
+    """
+    n_mentees = len(graph.mentee_funnel)
+    assigned = np.full(n_mentees, -1, dtype=np.int64)
+    assigned_score = np.zeros(n_mentees)
+    assigned[graph.mentee[chosen]] = graph.mentor[chosen]
+    assigned_score[graph.mentee[chosen]] = graph.score[chosen]
+    prices = mentor_prices(
+        graph.mentee, graph.mentor, graph.score, assigned, assigned_score, len(capacities)
+    )
+    margin = np.where(assigned >= 0, assigned_score - prices[np.maximum(assigned, 0)], 0.0)
+    enc_tuple, org_tuple = kernel_args(graph.encoded, prices)
+    reduced, ids, _ = kernel.top_candidates(
+        n_mentees, True, graph.encoded.mentors.order, problem.pricing_candidates,
+        enc_tuple, org_tuple, blocks(graph.encoded, True, prices),
+    )  # fmt: skip
+    rows = np.repeat(np.arange(n_mentees), reduced.shape[1])
+    mentor = ids.ravel()
+    improving = (mentor >= 0) & (reduced.ravel() > np.repeat(margin, reduced.shape[1]) + TOLERANCE)
+    if not improving.any():
+        return None
+    m = mentor[improving]
+    return (
+        rows[improving].astype(np.int32),
+        m.astype(np.int32),
+        reduced.ravel()[improving] + prices[m],
+    )
+
+
+def _union(a: Arcs, b: Arcs, n_mentors: int) -> Arcs:
+    mentee = np.concatenate([a[0], b[0]]).astype(np.int64)
+    mentor = np.concatenate([a[1], b[1]]).astype(np.int64)
+    score = np.concatenate([a[2], b[2]])
+    key, first = np.unique(mentee * n_mentors + mentor, return_index=True)
+    return (key // n_mentors).astype(np.int32), (key % n_mentors).astype(np.int32), score[first]
 
 
 def _reason(

@@ -233,6 +233,7 @@ def _scan_row(
     k = scores.shape[1]
     n_other = order.shape[0]
     weights = enc[15]
+    prices, block_min_price = enc[18], blocks[6]
     mentee_dept, mentor_dept = enc[13], enc[14]
     count = 0
     worst = 0
@@ -242,11 +243,10 @@ def _scan_row(
         if count > 0:
             if not _block_feasible(row, b, rows_are_mentees, enc, blocks):
                 continue
-            if (
-                count == k
-                and _block_bound(row, b, rows_are_mentees, enc, blocks) <= scores[row, worst]
-            ):
-                continue
+            if count == k:
+                bound = _block_bound(row, b, rows_are_mentees, enc, blocks) - block_min_price[b]
+                if bound <= scores[row, worst]:
+                    continue
         for p in range(b * BLOCK, min(n_other, (b + 1) * BLOCK)):
             other = np.int64(order[p])
             i = row if rows_are_mentees else other
@@ -261,7 +261,7 @@ def _scan_row(
                 passed[3] -= 1
                 continue
             cross = 1.0 if mentee_dept[i] != mentor_dept[m] else 0.0
-            partial = weights[0] * topic + weights[2] * cross
+            partial = weights[0] * topic + weights[2] * cross - prices[m]
             if count == k and partial + weights[1] <= scores[row, worst]:
                 continue
             total = partial + weights[1] * availability_score(i, m, enc)
@@ -285,6 +285,8 @@ def top_candidates(
     n_rows: Any, rows_are_mentees: bool, order: Any, k: Any, enc: Any, org: Any, blocks: Any
 ) -> Any:
     """Each row's k best feasible partners (indices on the other side, -1 padded) and funnel.
+
+    Scores are reduced by the mentor's price (`enc[18]`, zeros outside pricing rounds).
 
     Rows are mentees (their best mentors) or mentors (their best mentees): both lists are
     needed, or every mentee's list fills with the same few popular mentors.

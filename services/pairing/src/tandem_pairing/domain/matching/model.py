@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+MAX_PRICING_ROUNDS = 8
+FULL_PRICING_PAIRS = 250_000_000
+
 
 class Objective(StrEnum):
     MAX_SCORE = "max_score"
@@ -79,6 +82,20 @@ class MatchingProblem:
     pinned: tuple[Pin, ...] = ()
     candidates_per_mentee: int = 50
     candidates_per_mentor: int = 20
+    pricing_rounds: int | None = None
+    """Rounds that look for improving pairs outside the candidate graph (max-score objective).
+
+    None: until certified optimal (at most `MAX_PRICING_ROUNDS`) when mentees x mentors is at
+    most `FULL_PRICING_PAIRS`, else one round (at 100k employees: ~10 s more, 98.7% -> 99.95%
+    of the certified optimum). Depends only on the input, so results stay deterministic.
+    """
+    pricing_candidates: int = 8
+
+    def effective_pricing_rounds(self) -> int:
+        if self.pricing_rounds is not None:
+            return self.pricing_rounds
+        pairs = len(self.mentors) * len(self.mentees)
+        return MAX_PRICING_ROUNDS if pairs <= FULL_PRICING_PAIRS else 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,9 @@ class MatchingStats:
     candidate_arcs: int
     scoring_seconds: float
     solving_seconds: float
+    pricing_rounds: int = 0
+    certified_optimal: bool = False
+    """No pair outside the graph can improve the result (LP duality), up to solver rounding."""
 
 
 @dataclass(frozen=True)
