@@ -38,7 +38,7 @@ lint: .venv/.synced ## ruff (lint + format check)
 	$(RUN) ruff format --check .
 
 typecheck: .venv/.synced ## mypy --strict over every package
-	$(RUN) mypy libs services tests
+	$(RUN) mypy libs services tests benchmarks
 
 check: lint typecheck test ## lint, types, tests
 

@@ -33,6 +33,7 @@ class RunningService:
 @dataclass
 class ServiceSet:
     services: dict[str, RunningService] = field(default_factory=dict)
+    topic_prefix: str = ""
 
     def stop(self, timeout_s: float = 25.0) -> None:
         """SIGTERM each service (graceful drain), SIGKILL after `timeout_s`."""
@@ -51,7 +52,7 @@ def start_services(
     database_suffix: str = "",
     extra_env: dict[str, str] | None = None,
 ) -> ServiceSet:
-    running = ServiceSet()
+    running = ServiceSet(topic_prefix=topic_prefix)
     for name in names:
         port = (ports or {}).get(name) or free_port()
         env = {**os.environ, **stack.service_env(name, topic_prefix=topic_prefix)}

@@ -303,6 +303,8 @@ def _priced_arcs(
     over all pairs (LP duality), up to the solver's rounding.
     """
     n_mentees = len(graph.mentee_funnel)
+    if n_mentees == 0 or len(capacities) == 0:
+        return None
     assigned = np.full(n_mentees, -1, dtype=np.int64)
     assigned_score = np.zeros(n_mentees)
     assigned[graph.mentee[chosen]] = graph.mentor[chosen]
