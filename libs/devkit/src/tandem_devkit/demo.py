@@ -109,7 +109,7 @@ async def run_company(
             body = person.enrollment_request()
             _ok(await http.post(f"/programs/{program_id}/enrollments", json=body))
         run = _ok(await http.post(f"/programs/{program_id}/matching-runs")).json()
-        active = {"state": "active", "limit": 5}
+        active: dict[str, str | int] = {"state": "active", "limit": 5}
         sample = _ok(await http.get(f"/programs/{program_id}/pairs", params=active)).json()["items"]
     # ProgramOpened, one ParticipantEnrolled each, then the PairCreated events, in outbox order.
     expected = 1 + len(enrolled) + run["proposed"]
