@@ -19,7 +19,7 @@ from tandem_contracts import encode
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import ServiceSet
-from tandem_pairing.synthetic import company
+from tandem_pairing.synthetic import TOPIC_NAMES, company
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.settings import KafkaSettings, Profile
 from tandem_servicekit.testing import read_topic
@@ -34,38 +34,7 @@ PROGRAM = {
     "cadence_weeks": 1,
     "session_minutes": 45,
     "format": "one_to_one",
-    "topics": [
-        "ai_tools",
-        "prompting",
-        "social_media",
-        "linkedin",
-        "agile",
-        "scrum",
-        "kanban",
-        "remote_work",
-        "collaboration_tools",
-        "data_literacy",
-        "spreadsheets",
-        "dashboards",
-        "cloud_basics",
-        "cybersecurity",
-        "privacy",
-        "diversity",
-        "inclusion",
-        "new_work",
-        "video_editing",
-        "podcasting",
-        "no_code",
-        "automation",
-        "design_thinking",
-        "gaming",
-        "crypto",
-        "mobile_apps",
-        "e_commerce",
-        "personal_branding",
-        "streaming",
-        "sustainability_tech",
-    ],
+    "topics": list(TOPIC_NAMES),
     "mentor_capacity": 2,
     "auto_accept": True,
 }
