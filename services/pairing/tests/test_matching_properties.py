@@ -28,6 +28,7 @@ WINDOWS = [
     sum(1 << s for s in range(21, 22)),  # Monday 10:30-11:00 (too short alone)
 ]
 PEOPLE = [f"p{n}" for n in range(12)]
+OTHERS = ["m0", "m1", "e0", "e1", "e2"]  # wishes name people who may be on the other side
 
 
 @st.composite
@@ -58,6 +59,8 @@ def participants(draw: st.DrawFn, prefix: str, count: int, mentor: bool) -> list
                 availability_utc=availability,
                 topics=topics,
                 capacity=draw(st.integers(1, 3)) if mentor else 1,
+                avoid=frozenset(draw(st.sets(st.sampled_from(OTHERS), max_size=1))),
+                prefer=frozenset(draw(st.sets(st.sampled_from(OTHERS), max_size=2))),
             )
         )
     return out
@@ -88,6 +91,7 @@ def problems(draw: st.DrawFn) -> MatchingProblem:
         topic=draw(st.sampled_from([0.5, 1.0, 2.0])),
         availability=draw(st.sampled_from([0.0, 0.25, 1.0])),
         cross_department=draw(st.sampled_from([0.0, 0.25, 0.5])),
+        preference=draw(st.sampled_from([0.0, 0.5])),
     )
     return MatchingProblem(
         tuple(mentors), tuple(mentees), weights, rules, draw(st.sampled_from(Objective))
@@ -124,6 +128,8 @@ def feasible(problem: MatchingProblem, mentor: Participant, mentee: Participant)
         and mentor.manager_id == mentee.manager_id
     ):
         return False
+    if mentor.employee_id in mentee.avoid or mentee.employee_id in mentor.avoid:
+        return False
     return (
         rules.allow_same_team
         or not mentor.team
@@ -138,7 +144,13 @@ def score(problem: MatchingProblem, mentor: Participant, mentee: Participant) ->
     topic = fit / (5 * sum(mentee.topics.values()))
     common = (mentor.availability_utc & mentee.availability_utc).bit_count() * 30
     cross = 1.0 if mentor.department != mentee.department else 0.0
-    return w.topic * topic + w.availability * min(common, 180) / 180 + w.cross_department * cross
+    liked = mentor.employee_id in mentee.prefer or mentee.employee_id in mentor.prefer
+    return (
+        w.topic * topic
+        + w.availability * min(common, 180) / 180
+        + w.cross_department * cross
+        + w.preference * liked
+    )
 
 
 def brute_force(problem: MatchingProblem) -> tuple[int, float]:

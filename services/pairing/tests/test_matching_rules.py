@@ -12,6 +12,7 @@ from tandem_pairing.domain.matching import (
     InvalidPin,
     MatchingProblem,
     MatchingRules,
+    MatchingWeights,
     Objective,
     Participant,
     Pin,
@@ -203,3 +204,26 @@ def test_reporting_chain_follows_managers_and_survives_cycles() -> None:
     assert reporting_chain("a", managers) == ("b", "c")
     assert reporting_chain("x", managers) == ("y",)
     assert reporting_chain("unknown", managers) == ()
+
+
+def test_an_avoid_wish_on_either_side_rules_the_pair_out() -> None:
+    mentor, mentee = person("m", 1, {"ai": 5}), person("e", 5, {"ai": 5})
+    for m, e in ((replace(mentor, avoid=frozenset({"e"})), mentee),
+                 (mentor, replace(mentee, avoid=frozenset({"m"})))):  # fmt: skip
+        result = match(MatchingProblem((m,), (e,)))
+        assert result.pairs == ()
+        assert result.unmatched[0].reason is UnmatchedReason.ORGANISATIONAL_CONFLICT
+
+
+def test_a_preference_outweighs_a_smaller_advantage() -> None:
+    a = person("a", 1, {"ai": 5}, department="Other")  # cross-department bonus 0.25
+    b = person("b", 1, {"ai": 5})
+    mentee = person("e", 5, {"ai": 5})
+    weights = MatchingWeights(preference=0.5)
+    assert (
+        match(MatchingProblem((a, b), (mentee,), weights)).pairs[0].mentor_enrollment_id == "en-a"
+    )
+    liked = replace(mentee, prefer=frozenset({"b"}))
+    [pair] = match(MatchingProblem((a, b), (liked,), weights)).pairs
+    assert pair.mentor_enrollment_id == "en-b"
+    assert pair.breakdown.preference == 1.0

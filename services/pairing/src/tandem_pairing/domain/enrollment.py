@@ -26,6 +26,8 @@ class Enrollment(BaseModel):
     languages: tuple[str, ...]
     availability: Availability
     capacity: int = 1
+    avoid_employee_ids: tuple[str, ...] = ()
+    preferred_employee_ids: tuple[str, ...] = ()
     status: EnrollmentStatus = EnrollmentStatus.ACTIVE
     enrolled_at: datetime
     withdrawn_at: datetime | None = None

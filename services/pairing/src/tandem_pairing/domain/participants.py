@@ -39,6 +39,8 @@ def to_participant(
     topics: Mapping[str, int],
     capacity: int,
     reference: date,
+    avoid: frozenset[str] = frozenset(),
+    prefer: frozenset[str] = frozenset(),
 ) -> Participant:
     return Participant(
         enrollment_id=enrollment_id,
@@ -53,4 +55,6 @@ def to_participant(
         availability_utc=to_utc_bitset(availability, reference),
         topics=dict(topics),
         capacity=capacity,
+        avoid=avoid,
+        prefer=prefer,
     )

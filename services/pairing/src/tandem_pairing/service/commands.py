@@ -18,9 +18,12 @@ class Weights(BaseModel):
     topic: float = Field(default=1.0, ge=0, le=10)
     availability: float = Field(default=0.25, ge=0, le=10)
     cross_department: float = Field(default=0.25, ge=0, le=10)
+    preference: float = Field(default=0.25, ge=0, le=10)
 
     def domain(self) -> MatchingWeights:
-        return MatchingWeights(self.topic, self.availability, self.cross_department)
+        return MatchingWeights(
+            self.topic, self.availability, self.cross_department, self.preference
+        )
 
 
 class Rules(BaseModel):
@@ -90,6 +93,24 @@ class CreateProgram(BaseModel):
         return value
 
 
+class Preferences(BaseModel):
+    """Optional wishes: people to avoid (never paired, either side's wish is enough) or to prefer
+    (a score bonus of the program's `preference` weight)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    avoid_employee_ids: list[str] = Field(default_factory=list, max_length=50)
+    preferred_employee_ids: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("preferred_employee_ids")
+    @classmethod
+    def _not_both(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        both = set(value) & set(info.data.get("avoid_employee_ids", []))
+        if both:
+            raise ValueError(f"cannot both avoid and prefer {', '.join(sorted(both))}")
+        return value
+
+
 class Enroll(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,6 +123,7 @@ class Enroll(BaseModel):
     )
     availability: Availability
     capacity: int = Field(default=1, ge=1, le=30, description="mentors: how many mentees at once")
+    preferences: Preferences = Field(default_factory=Preferences)
 
     @field_validator("availability")
     @classmethod

@@ -143,6 +143,9 @@ async def enroll(program_id: str, cmd: Enroll, uow: PairingUnitOfWork) -> Enroll
         raise InvalidRequest(field, "each topic at most once")
     if cmd.role is Role.MENTEE and cmd.capacity != 1:
         raise InvalidRequest("capacity", "only mentors have a capacity")
+    wishes = cmd.preferences
+    if cmd.employee_id in {*wishes.avoid_employee_ids, *wishes.preferred_employee_ids}:
+        raise InvalidRequest("preferences", "a preference cannot name yourself")
     enrollment = Enrollment(
         enrollment_id=new_id("enr"),
         program_id=program_id,
@@ -153,6 +156,8 @@ async def enroll(program_id: str, cmd: Enroll, uow: PairingUnitOfWork) -> Enroll
         languages=tuple(cmd.languages) or employee.languages,
         availability=cmd.availability,
         capacity=min(cmd.capacity, program.places_per_mentor) if cmd.role is Role.MENTOR else 1,
+        avoid_employee_ids=tuple(wishes.avoid_employee_ids),
+        preferred_employee_ids=tuple(wishes.preferred_employee_ids),
         enrolled_at=now(),
     )
     await uow.enrollments.put(enrollment)
@@ -390,6 +395,8 @@ async def _participants(
                 topics=e.topic_values,
                 capacity=e.capacity,
                 reference=program.starts_on,
+                avoid=frozenset(e.avoid_employee_ids),
+                prefer=frozenset(e.preferred_employee_ids),
             )
         )
     return out

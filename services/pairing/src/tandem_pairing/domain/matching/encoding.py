@@ -44,6 +44,8 @@ class Side:
     team: I32
     department: I32
     chain: I32  # (n, depth), -1 padded
+    avoid: I32  # (n, width), -1 padded employee codes
+    prefer: I32  # (n, width), -1 padded employee codes
     topic_mask: U64  # bit (topic index % 64) set per topic taught or wanted
     order: I64  # a permutation grouping people with the same languages and hours together
 
@@ -98,6 +100,8 @@ def encode(
             chain[i, : len(p.reporting_chain)] = [employees(e) for e in p.reporting_chain]
             availability[i] = to_words(p.availability_utc)
             runs[i] = to_words(run_starts(p.availability_utc, run_length))
+        avoid = _code_lists([p.avoid for p in people], employees)
+        prefer = _code_lists([p.prefer for p in people], employees)
         language_masks = [sum(lang_bit[x] for x in p.languages) for p in people]
         order = sorted(
             range(n),
@@ -118,6 +122,8 @@ def encode(
             ),
             department=np.array([departments(p.department) for p in people], dtype=np.int32),
             chain=chain,
+            avoid=avoid,
+            prefer=prefer,
             topic_mask=np.array(
                 [sum({1 << (topic_index[t] % 64) for t in p.topics}) for p in people],
                 dtype=np.uint64,
@@ -150,13 +156,23 @@ def encode(
         goal_topics=goal_topics,
         goal_priorities=goal_priorities,
         capacities=np.array([p.capacity for p in mentors], dtype=np.int64),
-        weights=np.array([w.topic, w.availability, w.cross_department], dtype=np.float64),
+        weights=np.array(
+            [w.topic, w.availability, w.cross_department, w.preference], dtype=np.float64
+        ),
         min_gap=rules.min_seniority_gap,
         allow_same_manager=rules.allow_same_manager,
         allow_same_team=rules.allow_same_team,
         require_shared_topic=rules.require_shared_topic,
         topics=topics,
     )
+
+
+def _code_lists(lists: Sequence[frozenset[str]], codes: _Codes) -> I32:
+    width = max((len(x) for x in lists), default=0) or 1
+    out = np.full((len(lists), width), -1, dtype=np.int32)
+    for i, ids in enumerate(lists):
+        out[i, : len(ids)] = [codes(e) for e in sorted(ids)]
+    return out
 
 
 def _hours_of_day(bits: int) -> int:

@@ -152,12 +152,21 @@ def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant
     minutes = common_minutes(mentor.availability_utc, mentee.availability_utc)
     availability = min(minutes, 180) / 180
     cross = 1.0 if mentor.department != mentee.department else 0.0
+    liked = (
+        1.0 if mentor.employee_id in mentee.prefer or mentee.employee_id in mentor.prefer else 0.0
+    )
     w = problem.weights
-    total = w.topic * topic + w.availability * availability + w.cross_department * cross
+    total = (
+        w.topic * topic
+        + w.availability * availability
+        + w.cross_department * cross
+        + w.preference * liked
+    )
     return ScoreBreakdown(
         topic_fit=round(topic, 6),
         availability=round(availability, 6),
         cross_department=cross,
+        preference=liked,
         total=round(total, 6),
         common_minutes=minutes,
         shared_topics=shared,
@@ -189,6 +198,10 @@ def kernel_args(
         me.topic_mask,
         mo.topic_mask,
         np.zeros(len(mo.languages)) if prices is None else prices,
+        me.prefer,
+        mo.prefer,
+        me.employee,
+        mo.employee,
     )
     org_tuple = (
         me.employee,
@@ -201,6 +214,8 @@ def kernel_args(
         mo.chain,
         enc.allow_same_manager,
         enc.allow_same_team,
+        me.avoid,
+        mo.avoid,
     )
     return enc_tuple, org_tuple
 

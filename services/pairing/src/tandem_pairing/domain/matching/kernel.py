@@ -61,14 +61,27 @@ def org_ok(i: Any, m: Any, org: Any) -> bool:
         mentor_chain,
         allow_same_manager,
         allow_same_team,
+        mentee_avoid,
+        mentor_avoid,
     ) = org
     if not allow_same_manager and mentee_mgr[i] >= 0 and mentee_mgr[i] == mentor_mgr[m]:
         return False
     if not allow_same_team and mentee_team[i] >= 0 and mentee_team[i] == mentor_team[m]:
         return False
-    if _in_chain(mentee_chain[i], mentor_emp[m]):
+    if _in_chain(mentee_chain[i], mentor_emp[m]) or _in_chain(mentor_chain[m], mentee_emp[i]):
         return False
-    return not _in_chain(mentor_chain[m], mentee_emp[i])
+    return not (
+        _in_chain(mentee_avoid[i], mentor_emp[m]) or _in_chain(mentor_avoid[m], mentee_emp[i])
+    )
+
+
+@numba.njit(inline="always", cache=True)
+def preferred(i: Any, m: Any, enc: Any) -> float:
+    """1 when either side named the other as a preferred partner."""
+    mentee_prefer, mentor_prefer, mentee_emp, mentor_emp = enc[19], enc[20], enc[21], enc[22]
+    if _in_chain(mentee_prefer[i], mentor_emp[m]) or _in_chain(mentor_prefer[m], mentee_emp[i]):
+        return 1.0
+    return 0.0
 
 
 @numba.njit(inline="always", cache=True)
@@ -184,7 +197,7 @@ def _block_bound(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) 
     for w in range(row_avail.shape[1]):
         common += _popcount(row_avail[r, w] & b_avail[b, w])
     availability = min(common * 30.0, MINUTES_CAP) / MINUTES_CAP
-    return weights[0] * topic + weights[1] * availability + weights[2]
+    return weights[0] * topic + weights[1] * availability + weights[2] + weights[3]
 
 
 @numba.njit(inline="always", cache=True)
@@ -261,7 +274,12 @@ def _scan_row(
                 passed[3] -= 1
                 continue
             cross = 1.0 if mentee_dept[i] != mentor_dept[m] else 0.0
-            partial = weights[0] * topic + weights[2] * cross - prices[m]
+            partial = (
+                weights[0] * topic
+                + weights[2] * cross
+                + weights[3] * preferred(i, m, enc)
+                - prices[m]
+            )
             if count == k and partial + weights[1] <= scores[row, worst]:
                 continue
             total = partial + weights[1] * availability_score(i, m, enc)

@@ -26,6 +26,8 @@ class MatchingWeights:
     topic: float = 1.0
     availability: float = 0.25
     cross_department: float = 0.25
+    preference: float = 0.25
+    """Bonus when either side named the other as a preferred partner."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class Participant:
     availability_utc: int
     topics: dict[str, int]
     capacity: int = 1
+    avoid: frozenset[str] = frozenset()
+    """Employee ids this person must not be paired with (either side's wish is enough)."""
+    prefer: frozenset[str] = frozenset()
+    """Employee ids this person would like to be paired with."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class ScoreBreakdown:
     topic_fit: float
     availability: float
     cross_department: float
+    preference: float
     total: float
     common_minutes: int
     shared_topics: tuple[str, ...]
@@ -124,7 +131,8 @@ class UnmatchedReason(StrEnum):
     NO_COMMON_TIME = "no_common_time"
     NO_SHARED_TOPIC = "no_shared_topic"
     ORGANISATIONAL_CONFLICT = "organisational_conflict"
-    """Every otherwise suitable partner is in the reporting line, or shares manager or team."""
+    """Every otherwise suitable partner is in the reporting line, shares manager or team, or
+    was ruled out by an `avoid` wish."""
     CAPACITY_EXHAUSTED = "capacity_exhausted"
     """Suitable mentors exist, but their places went to mentees with fewer or weaker options."""
     NO_MENTEES_LEFT = "no_mentees_left"
