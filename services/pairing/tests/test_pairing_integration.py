@@ -231,3 +231,22 @@ async def test_proposals_need_both_sides_then_publish(pairing: Pairing) -> None:
     ended = await http.post(pair_url + "/end")
     assert ended.json()["end_reason"] == "ended_by_program_manager"
     assert (await http.post(pair_url + "/end")).status_code == 409
+
+
+async def test_a_group_mentor_leads_one_group_of_pairs(pairing: Pairing) -> None:
+    http = pairing.http
+    await pairing.publish_hr(
+        hired("m1", 1, department="IT"), hired("x1", 7), hired("x2", 8), hired("x3", 9)
+    )
+    await known(pairing, "m1", "x1", "x2", "x3")
+    program_id = await open_program(http, format="group", group_size=2)
+    await enroll(http, program_id, "m1", "mentor", capacity=5)  # capped at the group size
+    for mentee in ("x1", "x2", "x3"):
+        await enroll(http, program_id, mentee, "mentee")
+    run = (await http.post(f"/programs/{program_id}/matching-runs")).json()
+    assert run["proposed"] == 2
+    assert run["unmatched_by_reason"] == {"capacity_exhausted": 1}
+    created = await pairing.events_of_type("pair_created.v1", at_least=2)
+    groups = {json.loads(r.value or b"{}")["group_id"] for r in created}
+    assert len(groups) == 1
+    assert None not in groups
