@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pymongo.errors import PyMongoError
 
-from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
+from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound, is_transient
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+RETRY_LATER = "temporarily unavailable or changed concurrently; nothing was stored, retry"
 
 
 def probes_router(readiness: ReadinessCheck, registry: CollectorRegistry) -> APIRouter:
@@ -55,3 +57,14 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(PyMongoError)
+    async def database(_: Request, exc: PyMongoError) -> JSONResponse:
+        """An outage or a write conflict with a concurrent request: nothing was stored, retry."""
+        if not is_transient(exc):
+            raise exc
+        return JSONResponse(
+            {"detail": RETRY_LATER},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
