@@ -18,10 +18,16 @@ T = datetime(2026, 3, 1, tzinfo=UTC)
 
 def hired(at: datetime, **changes: object) -> EmployeeHired:
     fields: dict[str, object] = {
-        "employee_id": "e1", "manager_id": "boss", "department": "Sales", "job_level": 4,
-        "birth_year": 1980, "languages": ("en",), "time_zone": "Europe/Berlin",
-        "hired_on": date(2020, 1, 1), "effective_at": at,
-    }  # fmt: skip
+        "employee_id": "e1",
+        "manager_id": "boss",
+        "department": "Sales",
+        "job_level": 4,
+        "birth_year": 1980,
+        "languages": ("en",),
+        "time_zone": "Europe/Berlin",
+        "hired_on": date(2020, 1, 1),
+        "effective_at": at,
+    }
     fields.update(changes)
     return EmployeeHired.model_validate(fields)
 
@@ -51,10 +57,18 @@ def test_an_update_before_the_hire_still_lands_and_the_late_hire_is_ignored() ->
 def test_departure_leaves_a_tombstone_that_stale_updates_cannot_revive() -> None:
     person = apply(None, hired(T))
     assert person is not None
-    gone = apply(person, EmployeeDeparted(employee_id="e1", departed_on=date(2026, 4, 1),
-                                          effective_at=T + timedelta(days=30)))  # fmt: skip
-    assert gone == Employee(employee_id="e1", active=False, effective_at=T + timedelta(days=30),
-                            departed_on=date(2026, 4, 1))  # fmt: skip
+    gone = apply(
+        person,
+        EmployeeDeparted(
+            employee_id="e1", departed_on=date(2026, 4, 1), effective_at=T + timedelta(days=30)
+        ),
+    )
+    assert gone == Employee(
+        employee_id="e1",
+        active=False,
+        effective_at=T + timedelta(days=30),
+        departed_on=date(2026, 4, 1),
+    )
     assert gone.department == "", "no personal data kept"
     assert gone.birth_year is None
     assert apply(gone, updated(T + timedelta(days=2))) is None
@@ -85,9 +99,17 @@ def pair() -> Pair:
         common_minutes=120,
         shared_topics=("ai",),
     )
-    return Pair(pair_id="p", program_id="g", run_id="r", mentor_enrollment_id="en-m",
-                mentee_enrollment_id="en-x", mentor_id="m", mentee_id="x", breakdown=breakdown,
-                created_at=T)  # fmt: skip
+    return Pair(
+        pair_id="p",
+        program_id="g",
+        run_id="r",
+        mentor_enrollment_id="en-m",
+        mentee_enrollment_id="en-x",
+        mentor_id="m",
+        mentee_id="x",
+        breakdown=breakdown,
+        created_at=T,
+    )
 
 
 def test_a_pair_is_active_only_once_both_sides_accept() -> None:
@@ -116,12 +138,22 @@ def test_only_an_active_pair_ends_and_it_keeps_its_reason() -> None:
 
 def program(**changes: object) -> Program:
     fields: dict[str, object] = {
-        "program_id": "g", "name": "n", "starts_on": date(2027, 1, 11),
-        "ends_on": date(2027, 7, 9), "duration_weeks": 26, "cadence_weeks": 1,
-        "session_minutes": 45, "format": ProgramFormat.ONE_TO_ONE, "topics": ("ai",),
-        "weights": MatchingWeights(), "rules": MatchingRules(), "mentor_capacity": 2,
-        "objective": Objective.MAX_SCORE, "auto_accept": False, "created_at": T,
-    }  # fmt: skip
+        "program_id": "g",
+        "name": "n",
+        "starts_on": date(2027, 1, 11),
+        "ends_on": date(2027, 7, 9),
+        "duration_weeks": 26,
+        "cadence_weeks": 1,
+        "session_minutes": 45,
+        "format": ProgramFormat.ONE_TO_ONE,
+        "topics": ("ai",),
+        "weights": MatchingWeights(),
+        "rules": MatchingRules(),
+        "mentor_capacity": 2,
+        "objective": Objective.MAX_SCORE,
+        "auto_accept": False,
+        "created_at": T,
+    }
     fields.update(changes)
     return Program.model_validate(fields)
 

@@ -208,8 +208,10 @@ def test_reporting_chain_follows_managers_and_survives_cycles() -> None:
 
 def test_an_avoid_wish_on_either_side_rules_the_pair_out() -> None:
     mentor, mentee = person("m", 1, {"ai": 5}), person("e", 5, {"ai": 5})
-    for m, e in ((replace(mentor, avoid=frozenset({"e"})), mentee),
-                 (mentor, replace(mentee, avoid=frozenset({"m"})))):  # fmt: skip
+    for m, e in (
+        (replace(mentor, avoid=frozenset({"e"})), mentee),
+        (mentor, replace(mentee, avoid=frozenset({"m"}))),
+    ):
         result = match(MatchingProblem((m,), (e,)))
         assert result.pairs == ()
         assert result.unmatched[0].reason is UnmatchedReason.ORGANISATIONAL_CONFLICT

@@ -100,9 +100,12 @@ async def test_program_and_enrollment_validation_over_http(pairing: Pairing) -> 
     assert self_named.status_code == 422
     assert self_named.json()["detail"][0]["loc"] == ["body", "preferences"]
     contradictory = await enroll(
-        http, program_id, "x1", "mentee",
+        http,
+        program_id,
+        "x1",
+        "mentee",
         preferences={"avoid_employee_ids": ["m1"], "preferred_employee_ids": ["m1"]},
-    )  # fmt: skip
+    )
     assert contradictory.status_code == 422
     assert "cannot both avoid and prefer m1" in contradictory.text
     assert (await enroll(http, program_id, "x1", "mentee")).status_code == 201

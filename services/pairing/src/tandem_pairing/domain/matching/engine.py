@@ -330,9 +330,14 @@ def _priced_arcs(
     margin = np.where(assigned >= 0, assigned_score - prices[np.maximum(assigned, 0)], 0.0)
     enc_tuple, org_tuple = kernel_args(graph.encoded, prices)
     reduced, ids, _ = kernel.top_candidates(
-        n_mentees, True, graph.encoded.mentors.order, problem.pricing_candidates,
-        enc_tuple, org_tuple, blocks(graph.encoded, True, prices),
-    )  # fmt: skip
+        n_mentees,
+        True,
+        graph.encoded.mentors.order,
+        problem.pricing_candidates,
+        enc_tuple,
+        org_tuple,
+        blocks(graph.encoded, True, prices),
+    )
     rows = np.repeat(np.arange(n_mentees), reduced.shape[1])
     mentor = ids.ravel()
     improving = (mentor >= 0) & (reduced.ravel() > np.repeat(margin, reduced.shape[1]) + TOLERANCE)
