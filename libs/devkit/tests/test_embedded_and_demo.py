@@ -29,14 +29,16 @@ def test_a_service_turns_unready_when_its_database_dies(tmp_path: Path) -> None:
         while time.monotonic() < deadline and status == 200:
             status = httpx.get(url + "/readyz", timeout=10).status_code
             time.sleep(0.2)
-        assert status == 503
+        log = running.services["pairing"].log_path
+        assert status == 503, log.read_text()[-3000:]
         assert httpx.get(url + "/healthz", timeout=5).status_code == 200
     finally:
         running.stop()
         stop_stack(stack)
     assert not alive(stack.kafka_pid)
     assert not alive(stack.mongo_pid)
-    assert running.services["pairing"].process.returncode == 0, "graceful exit on SIGTERM"
+    code = running.services["pairing"].process.returncode
+    assert code == 0, f"graceful exit on SIGTERM, got {code}:\n{log.read_text()[-3000:]}"
 
 
 def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> None:

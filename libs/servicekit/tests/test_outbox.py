@@ -6,6 +6,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from tandem_contracts.events import EmployeeHired
 from tandem_contracts.examples import example_events
 from tandem_contracts.topics import HR_EMPLOYEES, TOPICS, TopicSpec
+from tandem_devkit.embedded import free_port
 from tandem_servicekit.consumer import (
     ConsumerMetrics,
     DeadLetterRouter,
@@ -25,7 +27,7 @@ from tandem_servicekit.health import Health
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
-from tandem_servicekit.settings import OutboxSettings, ServiceSettings
+from tandem_servicekit.settings import MongoSettings, OutboxSettings, ServiceSettings
 from tandem_servicekit.testing import RecordingPublisher, read_topic
 from tandem_servicekit.topics_admin import ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork
@@ -190,3 +192,20 @@ async def test_a_crash_is_recovered_on_restart_with_exactly_one_effect_downstrea
     assert [r.headers["ce_id"].decode() for r in on_kafka] == [event_id] * copies_on_kafka
     outcomes = await deliver_downstream(settings, topic, copies_on_kafka)
     assert outcomes == [Outcome.PROCESSED] + [Outcome.DUPLICATE] * (copies_on_kafka - 1)
+
+
+async def test_shutdown_is_bounded_when_the_database_is_gone() -> None:
+    dead = MongoSettings(
+        uri=f"mongodb://127.0.0.1:{free_port()}/?retryWrites=false",
+        database="gone",
+        server_selection_timeout_ms=30_000,
+    )
+    client = make_client(dead)
+    relay = OutboxRelay(
+        client["gone"], RecordingPublisher(), OutboxSettings(), OutboxMetrics(CollectorRegistry())
+    )
+    relay.start()
+    started = time.monotonic()
+    await relay.stop(timeout_s=0.5)
+    assert time.monotonic() - started < 3.0
+    await client.close()

@@ -71,15 +71,25 @@ class OutboxRelay:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        """Stop the loop, then flush what is pending once more (graceful shutdown)."""
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the loop, then flush what is pending once more (graceful shutdown).
+
+        The flush is bounded: with the database or broker gone it would otherwise wait out every
+        client timeout and the process would be killed mid-shutdown. Whatever stays pending is
+        safe in the outbox and the next relay publishes it.
+        """
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        with contextlib.suppress(Exception):
-            await self.publish_pending()
+        try:
+            await asyncio.wait_for(self._final_flush(), timeout_s)
+        except Exception as exc:
+            log.warning("outbox not flushed at shutdown", error_class=type(exc).__name__)
+
+    async def _final_flush(self) -> None:
+        await self.publish_pending()
         with contextlib.suppress(PyMongoError):
             await self._db[LEASES].delete_one({"_id": OUTBOX, "owner": self._owner})
 

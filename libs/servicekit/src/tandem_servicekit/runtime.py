@@ -185,7 +185,7 @@ class ServiceRuntime(Generic[U]):
     async def stop(self) -> None:
         log.info("service stopping", service=self.settings.service_name)
         await self.broker.stop()
-        await self.relay.stop()
+        await self.relay.stop(timeout_s=self.settings.graceful_timeout_s / 4)
         await self.publisher.stop()
         await self.mongo.close()
 
