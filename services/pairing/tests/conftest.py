@@ -59,7 +59,7 @@ class Pairing:
     ) -> list[ReadRecord]:
         deadline = time.monotonic() + timeout_s
         while True:
-            everything = await self.pairing_events(at_least=1_000_000, timeout_s=0.3)
+            everything = await self.pairing_events(at_least=0)
             found = [r for r in everything if r.headers["ce_type"].decode().endswith(suffix)]
             if len(found) >= at_least or time.monotonic() > deadline:
                 return found

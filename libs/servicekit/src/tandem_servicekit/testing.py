@@ -91,8 +91,9 @@ async def read_topic(
 ) -> list[ReadRecord]:
     """Every record on `topic` from the beginning, waiting until `at_least` have arrived.
 
-    Reads without a consumer group (partitions assigned by hand), so it never disturbs the
-    groups under test. Returns what it has when the timeout passes.
+    `at_least=0` reads what is there now: until a poll comes back empty. Reads without a consumer
+    group (partitions assigned by hand), so it never disturbs the groups under test. Returns what
+    it has when the timeout passes.
     """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -110,8 +111,10 @@ async def read_topic(
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         found: list[ReadRecord] = []
-        while len(found) < at_least and time.monotonic() < deadline:
+        while (at_least == 0 or len(found) < at_least) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
+            if at_least == 0 and not batch:
+                break
             for records in batch.values():
                 found.extend(
                     ReadRecord(

@@ -76,6 +76,13 @@ class _Repository(Generic[M]):
                 found.append(item)
         return found
 
+    async def page(
+        self, query: Document, *, sort: str, limit: int, skip: int
+    ) -> tuple[int, list[M]]:
+        """(how many match in all, the requested slice of them)."""
+        total = await self._c.count_documents(query, session=self._s)
+        return total, await self.find(query, sort=sort, limit=limit, skip=skip)
+
 
 class EmployeeRepository(_Repository[Employee]):
     model = Employee

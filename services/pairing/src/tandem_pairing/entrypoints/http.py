@@ -92,11 +92,10 @@ def router() -> APIRouter:
         query: dict[str, object] = {"program_id": program_id}
         if state is not None:
             query["status"] = state.value
-        items = await work.enrollments.find(query, sort="enrollment_id", limit=limit, skip=skip)
-        return EnrollmentPage(
-            total=await work.db["enrollments"].count_documents(query, session=work.session),
-            items=items,
+        total, items = await work.enrollments.page(
+            query, sort="enrollment_id", limit=limit, skip=skip
         )
+        return EnrollmentPage(total=total, items=items)
 
     @api.get("/programs/{program_id}/enrollments/{enrollment_id}", tags=["enrollment"])
     async def get_enrollment(program_id: str, enrollment_id: str, work: Work) -> Enrollment:
@@ -137,11 +136,8 @@ def router() -> APIRouter:
     ) -> UnmatchedPage:
         await get_run(run_id, work)
         query = {"run_id": run_id}
-        items = await work.unmatched.find(query, sort="entry_id", limit=limit, skip=skip)
-        return UnmatchedPage(
-            total=await work.db["run_unmatched"].count_documents(query, session=work.session),
-            items=items,
-        )
+        total, items = await work.unmatched.page(query, sort="entry_id", limit=limit, skip=skip)
+        return UnmatchedPage(total=total, items=items)
 
     @api.get("/programs/{program_id}/suggestions", tags=["matching"])
     async def suggestions(
@@ -165,10 +161,8 @@ def router() -> APIRouter:
             query["status"] = state.value
         if run_id is not None:
             query["run_id"] = run_id
-        items = await work.pairs.find(query, sort="pair_id", limit=limit, skip=skip)
-        return PairPage(
-            total=await work.db["pairs"].count_documents(query, session=work.session), items=items
-        )
+        total, items = await work.pairs.page(query, sort="pair_id", limit=limit, skip=skip)
+        return PairPage(total=total, items=items)
 
     @api.get("/pairs/{pair_id}", tags=["pairs"])
     async def get_pair(pair_id: str, work: Work) -> Pair:
