@@ -25,7 +25,6 @@ from tandem_contracts.events import (
     SessionRescheduled,
     SessionScheduled,
     TopicExpertise,
-    TopicGoal,
 )
 from tandem_contracts.events.feedback import AssessmentPhase
 from tandem_contracts.events.scheduling import CancellationReason, MissedBy
@@ -158,7 +157,3 @@ def example_events() -> list[Event]:
             assessed_at=AT,
         ),
     ]
-
-
-def example_mentee_goal() -> TopicGoal:
-    return TopicGoal(topic="ai_tools", priority=5)

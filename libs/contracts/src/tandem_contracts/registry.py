@@ -49,8 +49,3 @@ if len(EVENTS_BY_TYPE) != len(EVENT_MODELS):  # pragma: no cover - guards the ta
 def model_for(event_type: str) -> type[Event] | None:
     """The model registered for `event_type`, or None when no Tandem contract defines it."""
     return EVENTS_BY_TYPE.get(event_type)
-
-
-def events_on(topic: str) -> tuple[type[Event], ...]:
-    """The models that travel on `topic`."""
-    return tuple(m for m in EVENT_MODELS if m.topic == topic)

@@ -95,7 +95,6 @@ class ServiceRuntime(Generic[U]):
         )
         self._consumer_metrics = ConsumerMetrics(self.registry)
         self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
-        self.consumers: dict[str, EventConsumer[U]] = {}
 
     def unit_of_work(self) -> U:
         return self._uow_class(
@@ -118,7 +117,6 @@ class ServiceRuntime(Generic[U]):
             metrics=self._consumer_metrics,
         )
         topic = self.settings.kafka.topic(topic)
-        self.consumers[topic] = consumer
 
         async def on_record(body: bytes, msg: KafkaMessage) -> None:
             raw = msg.raw_message

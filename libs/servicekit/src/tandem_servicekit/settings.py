@@ -114,8 +114,6 @@ class ServiceSettings(BaseSettings):
         """Fill per-service defaults here: a nested env var replaces a whole sub-model."""
         if not self.mongo.database:
             self.mongo = self.mongo.model_copy(update={"database": f"tandem_{self.service_name}"})
-        if self.http.port is None:
-            self.http = self.http.model_copy(update={"port": self.default_http_port})
         return self
 
     @property

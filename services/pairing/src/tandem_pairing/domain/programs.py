@@ -77,6 +77,9 @@ class Program(BaseModel):
             raise ProgramStateError("program is closed already")
         return self.model_copy(update={"status": ProgramStatus.CLOSED, "closed_at": now})
 
-    def require_open(self) -> None:
+    def require_open(self, action: str) -> None:
+        """Enrollment and matching happen only while the program is open."""
         if self.status is not ProgramStatus.OPEN:
-            raise ProgramStateError(f"program is {self.status.value}, not open")
+            raise ProgramStateError(
+                f"program is {self.status.value}; {action} needs an open program"
+            )

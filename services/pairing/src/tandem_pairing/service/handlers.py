@@ -30,7 +30,7 @@ from tandem_pairing.domain.matching import (
 )
 from tandem_pairing.domain.pairs import Pair, PairStateError, PairStatus
 from tandem_pairing.domain.participants import reporting_chain, to_participant
-from tandem_pairing.domain.programs import Program, ProgramStateError, ProgramStatus
+from tandem_pairing.domain.programs import Program, ProgramStateError
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service.commands import CreateProgram, Enroll, RunMatching
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
@@ -72,6 +72,15 @@ async def get_program(program_id: str, uow: PairingUnitOfWork) -> Program:
     program = await uow.programs.get(program_id)
     if program is None:
         raise NotFound(f"program {program_id} not found")
+    return program
+
+
+async def _open_program_for(program_id: str, action: str, uow: PairingUnitOfWork) -> Program:
+    program = await get_program(program_id, uow)
+    try:
+        program.require_open(action)
+    except ProgramStateError as exc:
+        raise Conflict(str(exc)) from exc
     return program
 
 
@@ -118,9 +127,7 @@ async def close_program(program_id: str, uow: PairingUnitOfWork) -> Program:
 
 
 async def enroll(program_id: str, cmd: Enroll, uow: PairingUnitOfWork) -> Enrollment:
-    program = await get_program(program_id, uow)
-    if program.status is not ProgramStatus.OPEN:
-        raise Conflict(f"program is {program.status.value}; enrollment needs an open program")
+    program = await _open_program_for(program_id, "enrollment", uow)
     employee = await uow.employees.get(cmd.employee_id)
     if employee is None:
         raise InvalidRequest("employee_id", f"employee {cmd.employee_id} is not known from HR")
@@ -241,9 +248,7 @@ async def end_pairs(
 
 async def run_matching(program_id: str, cmd: RunMatching, uow: PairingUnitOfWork) -> MatchingRun:
     """Match the program's free participants; active pairs are kept (pinned)."""
-    program = await get_program(program_id, uow)
-    if program.status is not ProgramStatus.OPEN:
-        raise Conflict(f"program is {program.status.value}; matching needs an open program")
+    program = await _open_program_for(program_id, "matching", uow)
     enrollments = await uow.enrollments.active_in(program_id)
     by_id = {e.enrollment_id: e for e in enrollments}
     active = await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])

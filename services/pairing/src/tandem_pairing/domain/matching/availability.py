@@ -7,7 +7,6 @@ UTC offset is the one in force then; slots are rounded inwards to whole half-hou
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,10 +69,3 @@ def common_minutes(a: int, b: int) -> int:
 
 def slots_needed(minutes: int) -> int:
     return max(1, -(-minutes // SLOT_MINUTES))
-
-
-def union(bitsets: Iterable[int]) -> int:
-    out = 0
-    for b in bitsets:
-        out |= b
-    return out

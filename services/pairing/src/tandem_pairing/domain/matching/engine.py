@@ -411,7 +411,3 @@ def _check_pin(
         raise InvalidPin(f"pinned mentee {pin.mentee_enrollment_id} is not among the mentees")
     if pin.mentee_enrollment_id in pinned:
         raise InvalidPin(f"mentee {pin.mentee_enrollment_id} is pinned twice")
-
-
-def participants_by_id(people: Sequence[Participant]) -> dict[str, Participant]:
-    return {p.enrollment_id: p for p in people}
