@@ -43,8 +43,25 @@ def spawn(
         )
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> int:
+    """SIGTERM a child's process group and wait through Popen, so its real exit status is kept.
+
+    (Polling with os.waitpid would reap the child behind Popen's back and leave it guessing 0.)
+    SIGKILL after `timeout_s`. Returns the exit status.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
+
+
 def stop_group(pid: int, timeout_s: float = 10.0) -> None:
-    """SIGTERM the process group of `pid`, then SIGKILL whatever is left after `timeout_s`."""
+    """SIGTERM the process group of `pid` (not necessarily our child, e.g. from a state file),
+    then SIGKILL whatever is left after `timeout_s`."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     if not _wait_gone(pid, timeout_s):

@@ -12,7 +12,7 @@ from subprocess import Popen
 import httpx
 
 from tandem_devkit.embedded import StackInfo, free_port
-from tandem_devkit.processes import spawn, stop_group
+from tandem_devkit.processes import spawn, stop_process
 
 SERVICES = ("pairing", "scheduling", "feedback", "metrics")
 DEMO_PORTS = {"pairing": 8081, "scheduling": 8082, "feedback": 8083, "metrics": 8084}
@@ -38,8 +38,7 @@ class ServiceSet:
     def stop(self, timeout_s: float = 25.0) -> None:
         """SIGTERM each service (graceful drain), SIGKILL after `timeout_s`."""
         for svc in self.services.values():
-            stop_group(svc.process.pid, timeout_s)
-            svc.process.wait()
+            stop_process(svc.process, timeout_s)
 
 
 def start_services(

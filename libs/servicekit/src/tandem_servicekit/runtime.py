@@ -186,6 +186,7 @@ class ServiceRuntime(Generic[U]):
         await self.relay.stop(timeout_s=self.settings.graceful_timeout_s / 4)
         await self.publisher.stop()
         await self.mongo.close()
+        log.info("service stopped", service=self.settings.service_name)
 
     def http_app(self, *routers: APIRouter, title: str, description: str = "") -> FastAPI:
         @contextlib.asynccontextmanager
