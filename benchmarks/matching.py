@@ -34,7 +34,8 @@ from rich.table import Table
 from tandem_pairing.domain.matching import MatchingProblem, match
 from tandem_pairing.domain.matching.engine import candidate_graph
 from tandem_pairing.domain.matching.model import MAX_PRICING_ROUNDS
-from tandem_pairing.synthetic import company, participants
+from tandem_pairing.simulated import participants
+from tandem_simulation import company
 
 app = typer.Typer(add_completion=False)
 console = Console(width=220)

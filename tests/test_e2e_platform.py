@@ -10,7 +10,8 @@ from tandem_devkit.demo import DEMO_SEED, run_company
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_pairing.domain.matching import MatchingProblem, match
-from tandem_pairing.synthetic import company, participants
+from tandem_pairing.simulated import participants
+from tandem_simulation import company
 
 
 def test_every_service_is_ready_and_exposes_its_metrics(platform: ServiceSet) -> None:

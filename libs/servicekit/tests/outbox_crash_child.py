@@ -18,34 +18,31 @@ from prometheus_client import CollectorRegistry
 
 from tandem_contracts.events import EmployeeHired
 from tandem_contracts.examples import example_events
+from tandem_servicekit.clock import SystemClock
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, OutboxSettings, Profile
 from tandem_servicekit.uow import MongoUnitOfWork
 
 
 class DieAfterSend(KafkaPublisher):
-    async def send(
-        self,
-        topic: str,
-        *,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Sequence[tuple[str, bytes]],
-        partition: int | None = None,
-    ) -> None:
-        await super().send(topic, key=key, value=value, headers=headers, partition=partition)
+    async def send_many(self, records: Sequence[ProducerRecord]) -> None:
+        await super().send_many(records)
         os.kill(os.getpid(), signal.SIGKILL)
 
 
 async def main(bootstrap: str, uri: str, database: str, prefix: str, mode: str) -> None:
     client = make_client(MongoSettings(uri=uri, database=database))
     hired = next(e for e in example_events() if isinstance(e, EmployeeHired))
-    async with MongoUnitOfWork(client, database, "/tandem/crashy", topic_prefix=prefix) as uow:
+    uow = MongoUnitOfWork(
+        client, database, source="/tandem/crashy", clock=SystemClock(), topic_prefix=prefix
+    )
+    async with uow:
         await uow.db["employees"].insert_one({"_id": hired.employee_id}, session=uow.session)
-        record = uow.emit(hired)
+        uow.emit(hired)
         await uow.commit()
+    [record] = uow.outboxed
     print(record.meta.id, flush=True)
     if mode == "after_commit":
         os.kill(os.getpid(), signal.SIGKILL)

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
 import structlog
 
 from tandem_contracts import EventMeta, encode
-from tandem_contracts.events import EmployeeHired
+from tandem_contracts.events import EmployeeHired, PairCreated
 from tandem_contracts.examples import example_events
-from tandem_contracts.topics import HR_EMPLOYEES
-from tandem_servicekit.errors import TransientError
+from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+from tandem_servicekit.consumer import Delivery
+from tandem_servicekit.errors import RejectedEvent, TransientError
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.settings import ServiceSettings
-from tandem_servicekit.testing import read_topic
+from tandem_servicekit.testing import read_topic, wait_until
 from tandem_servicekit.uow import MongoUnitOfWork
 
 HIRED = next(e for e in example_events() if isinstance(e, EmployeeHired))
@@ -39,7 +39,6 @@ class Recorder:
         await uow.db["hires"].insert_one(
             {"_id": meta.id, "employee_id": event.employee_id}, session=uow.session
         )
-        await uow.commit()
 
 
 @pytest.fixture
@@ -56,27 +55,21 @@ async def running(
         await runtime.stop()
 
 
-async def produce(
-    settings: ServiceSettings, *records: tuple[bytes, bytes | None, list[tuple[str, bytes]]]
-) -> None:
+Produced = tuple[bytes, bytes | None, list[tuple[str, bytes]]]
+
+
+async def produce(settings: ServiceSettings, *records: Produced) -> None:
+    await produce_to(settings, HR_EMPLOYEES, *records)
+
+
+async def produce_to(settings: ServiceSettings, topic: str, *records: Produced) -> None:
     publisher = KafkaPublisher(settings.kafka, client_id="test-producer")
     await publisher.start()
     try:
         for key, value, headers in records:
-            await publisher.send(
-                settings.kafka.topic(HR_EMPLOYEES), key=key, value=value, headers=headers
-            )
+            await publisher.send(settings.kafka.topic(topic), key=key, value=value, headers=headers)
     finally:
         await publisher.stop()
-
-
-async def wait_for(check: Any, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def counter(runtime: ServiceRuntime[MongoUnitOfWork], outcome: str, topic: str) -> float:
@@ -101,7 +94,7 @@ async def test_poison_goes_to_dlq_and_the_record_behind_it_is_processed(
     async def stored() -> bool:
         return await runtime.db["hires"].count_documents({"_id": good.meta.id}) == 1
 
-    await wait_for(stored)
+    await wait_until(stored)
     topic = settings.kafka.topic(HR_EMPLOYEES)
     [dead] = await read_topic(settings.kafka.bootstrap_servers, topic + ".dlq", at_least=1)
     assert dead.value == b'{"employee_id": 42'
@@ -130,7 +123,7 @@ async def test_a_duplicate_delivery_changes_nothing(
             counter(runtime, "duplicate", topic) == 2 and counter(runtime, "processed", topic) == 1
         )
 
-    await wait_for(all_seen)
+    await wait_until(all_seen)
     assert await runtime.db["hires"].count_documents({}) == 1
     assert await runtime.db["inbox"].count_documents({}) == 1
 
@@ -146,7 +139,7 @@ async def test_transient_failures_are_retried_and_handlers_log_with_record_ident
     async def stored() -> bool:
         return await runtime.db["hires"].count_documents({"_id": good.meta.id}) == 1
 
-    await wait_for(stored)
+    await wait_until(stored)
     assert len(recorder.contexts) == 3
     context = recorder.contexts[-1]
     assert context["ce_id"] == good.meta.id
@@ -160,3 +153,102 @@ async def test_transient_failures_are_retried_and_handlers_log_with_record_ident
     )
     assert retries == 2
     assert runtime.health.handling_ok
+
+
+class BatchRecorder:
+    """A batch use case storing every hire with one bulk write; rejects one chosen employee."""
+
+    def __init__(self, reject: str | None = None) -> None:
+        self.reject = reject
+        self.batch_sizes: list[int] = []
+
+    async def __call__(self, batch: Sequence[Delivery], uow: MongoUnitOfWork) -> None:
+        self.batch_sizes.append(len(batch))
+        docs = []
+        for delivery in batch:
+            assert isinstance(delivery.event, EmployeeHired)
+            if delivery.event.employee_id == self.reject:
+                raise RejectedEvent("this employee cannot be hired")
+            docs.append({"_id": delivery.meta.id, "employee_id": delivery.event.employee_id})
+        await uow.db["hires"].insert_many(docs, session=uow.session)
+
+
+async def test_a_batch_is_one_transaction_and_a_poison_record_is_split_off_alone(
+    settings: ServiceSettings,
+) -> None:
+    hires = [HIRED.model_copy(update={"employee_id": f"e-{n:03d}"}) for n in range(120)]
+    records = [encode(h, source="/hr/test") for h in hires]
+    await produce(settings, *[(r.key, r.value, list(r.headers)) for r in records])
+    recorder = BatchRecorder(reject="e-077")
+    runtime = ServiceRuntime(settings, MongoUnitOfWork)
+    runtime.subscribe_batch(HR_EMPLOYEES, [EmployeeHired], recorder, max_records=500)
+    await runtime.start()
+    try:
+
+        async def stored() -> bool:
+            return await runtime.db["hires"].count_documents({}) == 119
+
+        await wait_until(stored)
+        topic = settings.kafka.topic(HR_EMPLOYEES)
+        [dead] = await read_topic(settings.kafka.bootstrap_servers, topic + ".dlq", at_least=1)
+        assert dead.headers["tandem_dlq_reason"] == b"rejected"
+        assert dead.key == b"e-077"
+        assert await runtime.db["inbox"].count_documents({}) == 119
+        transactions = runtime.registry.get_sample_value(
+            "tandem_consumer_transactions_total", {"topic": topic}
+        )
+        assert transactions is not None
+        assert transactions < 40, f"{transactions} transactions for 120 records: not batched"
+        assert max(recorder.batch_sizes) > 1
+    finally:
+        await runtime.stop()
+
+
+async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_fields(
+    settings: ServiceSettings,
+) -> None:
+    """An additive change upstream must not dead-letter a consumer that was not redeployed."""
+    seen: list[str] = []
+
+    async def on_pair(event: PairCreated, meta: EventMeta, uow: MongoUnitOfWork) -> None:
+        seen.append(event.pair_id)
+
+    runtime = ServiceRuntime(settings, MongoUnitOfWork)
+    runtime.subscribe(PAIRING, {PairCreated: on_pair})
+    created = next(e for e in example_events() if isinstance(e, PairCreated))
+    grown = encode(created.model_copy(update={"pair_id": "pair-grown"}), source="/tandem/pairing")
+    value = json.loads(grown.value)
+    value["added_in_a_later_release"] = {"any": "thing"}
+    value["mentor"]["nickname"] = "nested fields too"
+    unknown = [
+        (k, b"org.tandem.pairing.pair_renamed.v1" if k == "ce_type" else v)
+        for k, v in grown.headers
+    ]
+    missing = encode(created.model_copy(update={"pair_id": "pair-bad"}), source="/t")
+    broken = json.loads(missing.value)
+    del broken["session_minutes"]
+    last = encode(created.model_copy(update={"pair_id": "pair-last"}), source="/t")
+    await produce_to(
+        settings,
+        PAIRING,
+        (grown.key, json.dumps(value).encode(), list(grown.headers)),
+        (grown.key, b'{"whatever": 1}', unknown),
+        (missing.key, json.dumps(broken).encode(), list(missing.headers)),
+        (last.key, last.value, list(last.headers)),
+    )
+    await runtime.start()
+    try:
+
+        async def done() -> bool:
+            return "pair-last" in seen
+
+        await wait_until(done)
+        topic = settings.kafka.topic(PAIRING)
+        assert seen == ["pair-grown", "pair-last"]
+        assert counter(runtime, "ignored", topic) == 1
+        dead = await read_topic(settings.kafka.bootstrap_servers, topic + ".dlq", at_least=1)
+        assert [d.key for d in dead] == [missing.key], "only the missing field is dead-lettered"
+        assert dead[0].headers["tandem_dlq_reason"] == b"invalid_data"
+        assert b"session_minutes" in dead[0].headers["tandem_dlq_error_message"]
+    finally:
+        await runtime.stop()

@@ -39,7 +39,7 @@ class Harness:
         self.publisher = RecordingPublisher()
         self.health = Health()
         self.calls: list[str] = []
-        self.consumer = EventConsumer(
+        self.consumer = EventConsumer.per_event(
             group="tandem-test",
             handlers={EmployeeHired: handler},  # type: ignore[dict-item]
             uow_factory=lambda: self.uow,
@@ -59,7 +59,6 @@ async def test_a_handled_event_commits_once_with_its_inbox_marker() -> None:
                 effective_at=event.effective_at,
             )
         )
-        await uow.commit()
 
     h = Harness(handler)
     record = record_of(event_id="evt-1")
@@ -161,3 +160,38 @@ async def test_a_bug_is_retried_a_few_times_then_dead_lettered() -> None:
     headers = dict(h.publisher.sent[0].headers)
     assert headers["tandem_dlq_reason"] == b"handler_error"
     assert headers["tandem_dlq_error_class"] == b"KeyError"
+
+
+async def test_a_batch_commits_once_and_a_bug_in_one_record_is_isolated() -> None:
+    applied: list[str] = []
+
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        if meta.id == "evt-5":
+            raise KeyError("a bug this record triggers")
+        applied.append(meta.id)
+
+    h = Harness(handler)
+    records = [record_of(offset=n, event_id=f"evt-{n}") for n in range(8)]
+    outcomes = await h.consumer.process_batch(records)
+    assert outcomes[5] is Outcome.DEAD_LETTERED
+    assert [o for i, o in enumerate(outcomes) if i != 5] == [Outcome.PROCESSED] * 7
+    assert sorted(h.uow.consumed_ids) == sorted(
+        ("tandem-test", f"evt-{n}") for n in range(8) if n != 5
+    )
+    assert dict(h.publisher.sent[0].headers)["tandem_dlq_reason"] == b"handler_error"
+    assert h.uow.commits < 8, "split into halves, not one transaction per record"
+
+
+async def test_a_batch_skips_duplicates_within_it_and_from_before() -> None:
+    calls: list[str] = []
+
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        calls.append(meta.id)
+
+    h = Harness(handler)
+    await h.consumer.process(record_of(event_id="evt-0"))
+    batch = [record_of(offset=1, event_id="evt-0"), record_of(offset=2, event_id="evt-1")]
+    batch.append(record_of(offset=3, event_id="evt-1"))
+    outcomes = await h.consumer.process_batch(batch)
+    assert outcomes == [Outcome.DUPLICATE, Outcome.PROCESSED, Outcome.DUPLICATE]
+    assert calls == ["evt-0", "evt-1"]

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
 
 from tandem_contracts.events import EmployeeHired
 from tandem_contracts.examples import example_events
 from tandem_contracts.topics import HR_EMPLOYEES, TOPICS, TopicSpec
 from tandem_devkit.embedded import free_port
+from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.consumer import (
     ConsumerMetrics,
     DeadLetterRouter,
@@ -24,7 +26,7 @@ from tandem_servicekit.consumer import (
     Outcome,
 )
 from tandem_servicekit.health import Health
-from tandem_servicekit.mongo import make_client
+from tandem_servicekit.mongo import Document, make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.settings import MongoSettings, OutboxSettings, ServiceSettings
@@ -34,6 +36,11 @@ from tandem_servicekit.uow import MongoUnitOfWork
 
 HIRED = next(e for e in example_events() if isinstance(e, EmployeeHired))
 CHILD = Path(__file__).with_name("outbox_crash_child.py")
+
+
+def uow_for(client: AsyncMongoClient[Document], settings: ServiceSettings) -> MongoUnitOfWork:
+    """A unit of work whose clock stands still: the publish order must not depend on it."""
+    return MongoUnitOfWork(client, settings.mongo.database, source="/t", clock=FakeClock())
 
 
 def relay_for(settings: ServiceSettings, publisher: object) -> OutboxRelay:
@@ -51,7 +58,7 @@ async def test_state_and_events_commit_together_or_not_at_all(settings: ServiceS
     db = client[settings.mongo.database]
 
     async def fail_midway() -> None:
-        async with MongoUnitOfWork(client, settings.mongo.database, "/t") as uow:
+        async with uow_for(client, settings) as uow:
             await db["employees"].insert_one({"_id": "e-1"}, session=uow.session)
             uow.emit(HIRED)
             raise RuntimeError("boom")
@@ -60,7 +67,7 @@ async def test_state_and_events_commit_together_or_not_at_all(settings: ServiceS
         await fail_midway()
     assert await db["employees"].count_documents({}) == 0
     assert await db["outbox"].count_documents({}) == 0
-    async with MongoUnitOfWork(client, settings.mongo.database, "/t") as uow:
+    async with uow_for(client, settings) as uow:
         await db["employees"].insert_one({"_id": "e-1"}, session=uow.session)
         uow.emit(HIRED)
         await uow.commit()
@@ -73,9 +80,10 @@ async def test_relay_publishes_in_commit_order_and_marks_sent(settings: ServiceS
     client = make_client(settings.mongo)
     ids = []
     for n in range(5):
-        async with MongoUnitOfWork(client, settings.mongo.database, "/t") as uow:
-            ids.append(uow.emit(HIRED.model_copy(update={"job_level": n})).meta.id)
+        async with uow_for(client, settings) as uow:
+            uow.emit(HIRED.model_copy(update={"job_level": n}))
             await uow.commit()
+        ids += [r.meta.id for r in uow.outboxed]
     publisher = RecordingPublisher()
     relay = relay_for(settings, publisher)
     assert await relay.publish_pending() == 5
@@ -91,12 +99,12 @@ async def test_a_second_relay_waits_while_the_first_holds_the_lease(
     settings: ServiceSettings,
 ) -> None:
     client = make_client(settings.mongo)
-    async with MongoUnitOfWork(client, settings.mongo.database, "/t") as uow:
+    async with uow_for(client, settings) as uow:
         uow.emit(HIRED)
         await uow.commit()
     first, second = RecordingPublisher(), RecordingPublisher()
     assert await relay_for(settings, second).publish_pending() == 1
-    async with MongoUnitOfWork(client, settings.mongo.database, "/t") as uow:
+    async with uow_for(client, settings) as uow:
         uow.emit(HIRED)
         await uow.commit()
     assert await relay_for(settings, first).publish_pending() == 0
@@ -134,10 +142,12 @@ async def deliver_downstream(settings: ServiceSettings, topic: str, expected: in
         applied.append(event.employee_id)
         await uow.db["effects"].insert_one({"employee": event.employee_id}, session=uow.session)
 
-    consumer = EventConsumer(
+    consumer = EventConsumer.per_event(
         group="downstream",
         handlers={EmployeeHired: apply},
-        uow_factory=lambda: MongoUnitOfWork(client, downstream_db, "/downstream"),
+        uow_factory=lambda: MongoUnitOfWork(
+            client, downstream_db, source="/downstream", clock=FakeClock()
+        ),
         dead_letters=DeadLetterRouter(RecordingPublisher(), "downstream"),
         retry=settings.retry,
         health=Health(),

@@ -1,114 +1,132 @@
-"""Hand-written in-memory stand-ins for the pairing unit of work (unit tests of use cases only)."""
+"""Hand-written in-memory stand-ins for the pairing ports (unit tests of use cases only).
+
+They implement the same protocols as the Mongo adapters; mypy checks that wherever a test
+hands a `FakePairingUnitOfWork` to a use case.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
-
-from pydantic import BaseModel
 
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.participants import reporting_chain
-from tandem_servicekit.testing import FakeUnitOfWork
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class FakeRepository(Generic[M]):
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.items: dict[str, M] = {}
-
-    async def get(self, key: str) -> M | None:
-        return self.items.get(key)
-
-    async def put(self, item: M) -> None:
-        self.items[getattr(item, self.key)] = item
-
-    async def put_many(self, items: Iterable[M]) -> None:
-        for item in items:
-            await self.put(item)
-
-    async def find(self, query: dict[str, Any], **_: Any) -> list[M]:
-        """Equality and `$in` on top-level fields: all the use cases ask of `find`."""
-
-        def matches(item: M) -> bool:
-            for field, wanted in query.items():
-                value = getattr(item, field)
-                value = getattr(value, "value", value)
-                if isinstance(wanted, dict):
-                    if value not in wanted["$in"]:
-                        return False
-                elif value != wanted:
-                    return False
-            return True
-
-        return sorted(
-            (i for i in self.items.values() if matches(i)), key=lambda i: getattr(i, self.key)
-        )
+from tandem_pairing.domain.programs import Program
+from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_servicekit.clock import Clock
+from tandem_servicekit.repository import Page
+from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
 
 
 class FakeEmployees(FakeRepository[Employee]):
-    async def get_many(self, ids: Iterable[str]) -> dict[str, Employee]:
-        return {i: self.items[i] for i in ids if i in self.items}
+    key = "employee_id"
 
-    async def manager_map(self, ids: Iterable[str]) -> dict[str, str | None]:
+    async def manager_map(self, employee_ids: Iterable[str]) -> dict[str, str | None]:
         return {e.employee_id: e.manager_id for e in self.items.values()}
 
-    async def subtree(self, root: str) -> set[str]:
+    async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         managers = await self.manager_map([])
-        return {e for e in managers if root in reporting_chain(e, managers)}
+        wanted = set(roots)
+        return {
+            e.employee_id
+            for e in self.items.values()
+            if e.active
+            and e.employee_id not in wanted
+            and wanted & set(reporting_chain(e.employee_id, managers))
+        }
+
+
+class FakePrograms(FakeRepository[Program]):
+    key = "program_id"
+
+    async def listing(self) -> list[Program]:
+        return self._where(lambda p: True, sort="created_at")
 
 
 class FakeEnrollments(FakeRepository[Enrollment]):
+    key = "enrollment_id"
+
     async def active_of(self, program_id: str, employee_id: str) -> Enrollment | None:
-        found = await self.find(
-            {
-                "program_id": program_id,
-                "employee_id": employee_id,
-                "status": EnrollmentStatus.ACTIVE.value,
-            }
+        found = self._where(
+            lambda e: e.active and (e.program_id, e.employee_id) == (program_id, employee_id)
         )
         return found[0] if found else None
 
     async def active_in(self, program_id: str) -> list[Enrollment]:
-        return await self.find({"program_id": program_id, "status": EnrollmentStatus.ACTIVE.value})
+        return self._where(lambda e: e.active and e.program_id == program_id)
+
+    async def active_for(self, employee_ids: Iterable[str]) -> list[Enrollment]:
+        ids = set(employee_ids)
+        return self._where(lambda e: e.active and e.employee_id in ids)
+
+    async def page_in(
+        self, program_id: str, status: EnrollmentStatus | None, *, limit: int, skip: int
+    ) -> Page[Enrollment]:
+        found = self._where(lambda e: e.program_id == program_id and status in (None, e.status))
+        return self._page(found, limit=limit, skip=skip)
 
 
 class FakePairs(FakeRepository[Pair]):
-    async def active_with(self, employee_ids: Iterable[str]) -> list[Pair]:
+    key = "pair_id"
+
+    async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = set(employee_ids)
-        return [
-            p
-            for p in await self.find({"status": PairStatus.ACTIVE.value})
-            if p.mentor_id in ids or p.mentee_id in ids
-        ]
+        return self._where(
+            lambda p: p.status is PairStatus.ACTIVE and bool({p.mentor_id, p.mentee_id} & ids)
+        )
 
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]:
-        return await self.find(
-            {"program_id": program_id, "status": {"$in": [s.value for s in statuses]}}
-        )
+        wanted = set(statuses)
+        return self._where(lambda p: p.program_id == program_id and p.status in wanted)
 
     async def supersede_proposals(self, program_id: str) -> int:
         proposals = await self.in_program(program_id, [PairStatus.PROPOSED])
         for pair in proposals:
-            await self.put(pair.model_copy(update={"status": PairStatus.SUPERSEDED}))
+            self.items[pair.pair_id] = pair.model_copy(update={"status": PairStatus.SUPERSEDED})
         return len(proposals)
+
+    async def page_in(
+        self,
+        program_id: str,
+        status: PairStatus | None,
+        run_id: str | None,
+        *,
+        limit: int,
+        skip: int,
+    ) -> Page[Pair]:
+        found = self._where(
+            lambda p: (
+                p.program_id == program_id
+                and status in (None, p.status)
+                and run_id in (None, p.run_id)
+            )
+        )
+        return self._page(found, limit=limit, skip=skip)
+
+
+class FakeRuns(FakeRepository[MatchingRun]):
+    key = "run_id"
+
+    async def of_program(self, program_id: str) -> list[MatchingRun]:
+        return self._where(lambda r: r.program_id == program_id, sort="created_at")
+
+
+class FakeUnmatched(FakeRepository[UnmatchedEntry]):
+    key = "entry_id"
+
+    async def page_of(self, run_id: str, *, limit: int, skip: int) -> Page[UnmatchedEntry]:
+        return self._page(self._where(lambda u: u.run_id == run_id), limit=limit, skip=skip)
 
 
 class FakePairingUnitOfWork(FakeUnitOfWork):
     """The pairing unit of work over dictionaries; `published` collects what commits emitted."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.employees = FakeEmployees("employee_id")
-        self.programs: FakeRepository[Any] = FakeRepository("program_id")
-        self.enrollments = FakeEnrollments("enrollment_id")
-        self.pairs = FakePairs("pair_id")
-        self.runs: FakeRepository[Any] = FakeRepository("run_id")
-        self.unmatched: FakeRepository[Any] = FakeRepository("entry_id")
-
-    def published_types(self) -> list[str]:
-        return [r.meta.type.split(".")[-2] for r in self.published]  # type: ignore[attr-defined]
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__(clock)
+        self.employees = FakeEmployees(self.tracker)
+        self.programs = FakePrograms(self.tracker)
+        self.enrollments = FakeEnrollments(self.tracker)
+        self.pairs = FakePairs(self.tracker)
+        self.runs = FakeRuns(self.tracker)
+        self.unmatched = FakeUnmatched(self.tracker)

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated, PairEndReason
-from tandem_contracts.values import Generation, ProgramFormat
+from tandem_contracts.events import (
+    EmployeeDeparted,
+    EmployeeHired,
+    EmployeeUpdated,
+    PairCreated,
+    PairEnded,
+    PairEndReason,
+    ProgramClosed,
+    ProgramOpened,
+)
+from tandem_contracts.values import (
+    Availability,
+    Generation,
+    ProgramFormat,
+    Role,
+    Weekday,
+    WeeklySlot,
+)
 from tandem_pairing.domain.employees import Employee, apply, in_reporting_line
+from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective, ScoreBreakdown
-from tandem_pairing.domain.pairs import Pair, PairStateError, PairStatus
+from tandem_pairing.domain.pairs import Pair, PairStateError, PairStatus, PairTerms, pair_terms
 from tandem_pairing.domain.programs import Program, ProgramStateError, ProgramStatus
 
 T = datetime(2026, 3, 1, tzinfo=UTC)
@@ -112,28 +129,56 @@ def pair() -> Pair:
     )
 
 
+def terms() -> PairTerms:
+    slots = (WeeklySlot(weekday=Weekday.MONDAY, start=time(9), end=time(11)),)
+    member = Enrollment(
+        enrollment_id="en-m",
+        program_id="g",
+        employee_id="m",
+        role=Role.MENTOR,
+        languages=("en",),
+        availability=Availability(time_zone="Europe/Berlin", slots=slots),
+        enrolled_at=T,
+    )
+    mentee = member.model_copy(update={"enrollment_id": "en-x", "employee_id": "x"})
+    return pair_terms(program(), member, mentee, today=date(2027, 2, 1))
+
+
 def test_a_pair_is_active_only_once_both_sides_accept() -> None:
-    half = pair().accept("x", T)
+    half = pair().accept("x", T, terms())
     assert half.status is PairStatus.PROPOSED
     assert half.mentee_accepted
     assert not half.mentor_accepted
-    assert half.accept("x", T).status is PairStatus.PROPOSED, "the same side twice is not both"
-    both = half.accept("m", T)
+    assert half.collect_new_events() == ()
+    twice = half.accept("x", T, terms())
+    assert twice.status is PairStatus.PROPOSED, "the same side twice is not both"
+    both = half.accept("m", T, terms())
     assert both.status is PairStatus.ACTIVE
+    [created] = both.collect_new_events()
+    assert isinstance(created, PairCreated)
+    assert (created.mentor.employee_id, created.mentee.employee_id) == ("m", "x")
+    assert created.starts_on == date(2027, 2, 1), "a pair formed mid-program starts today"
+    assert both.collect_new_events() == (), "collected once"
     with pytest.raises(PairStateError, match="not part of this pair"):
-        pair().accept("stranger", T)
+        pair().accept("stranger", T, terms())
     with pytest.raises(PairStateError, match="only a proposal"):
         both.decline("m")
+    with pytest.raises(PairStateError, match="withdrawn"):
+        half.accept("m", T, None)
 
 
 def test_only_an_active_pair_ends_and_it_keeps_its_reason() -> None:
     with pytest.raises(PairStateError, match="only an active pair"):
         pair().end(PairEndReason.WITHDRAWN, T)
-    ended = pair().activate(T).end(PairEndReason.REPORTING_LINE_CONFLICT, T)
+    ended = pair().activate(T, terms()).end(PairEndReason.REPORTING_LINE_CONFLICT, T)
     assert (ended.status, ended.end_reason) == (
         PairStatus.ENDED,
         PairEndReason.REPORTING_LINE_CONFLICT,
     )
+    created, gone = ended.collect_new_events()
+    assert isinstance(created, PairCreated)
+    assert isinstance(gone, PairEnded)
+    assert gone.reason is PairEndReason.REPORTING_LINE_CONFLICT
 
 
 def program(**changes: object) -> Program:
@@ -166,6 +211,7 @@ def test_program_states_and_places() -> None:
     closed = opened.close(T)
     with pytest.raises(ProgramStateError):
         closed.close(T)
+    assert [type(e) for e in closed.collect_new_events()] == [ProgramOpened, ProgramClosed]
     assert program().places_per_mentor == 2
     assert program(format=ProgramFormat.GROUP, group_size=5).places_per_mentor == 5
 

@@ -3,36 +3,42 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from tandem_contracts import EventMeta
 from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated
 from tandem_contracts.values import Availability, Role, WeeklySlot
-from tandem_pairing.adapters.unit_of_work import PairingUnitOfWork
+from tandem_pairing.domain.employees import HrEvent
 from tandem_pairing.domain.pairs import PairStatus
-from tandem_pairing.service import handlers
 from tandem_pairing.service.commands import CreateProgram, Enroll, RunMatching
-from tandem_pairing.service.hr import on_employee_event
+from tandem_pairing.service.enrollment import enroll
+from tandem_pairing.service.hr import on_employee_events
+from tandem_pairing.service.matching import run_matching
+from tandem_pairing.service.pairs import decide_pair
+from tandem_pairing.service.programs import close_program, create_program
+from tandem_pairing.service.programs import open_program as open_it
+from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
 
 from .fakes import FakePairingUnitOfWork
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
-META = EventMeta(id="evt", source="/hr", type="t", time=T, subject=None)
 MORNINGS = Availability(
     time_zone="Europe/Berlin",
     slots=tuple(WeeklySlot(weekday=d, start=time(9), end=time(11)) for d in range(5)),
 )
 
 
-def work() -> PairingUnitOfWork:
-    return cast(PairingUnitOfWork, FakePairingUnitOfWork())
+def work() -> FakePairingUnitOfWork:
+    return FakePairingUnitOfWork(FakeClock(T))
 
 
-def fake(uow: PairingUnitOfWork) -> FakePairingUnitOfWork:
-    return cast(FakePairingUnitOfWork, uow)
+async def on_hr(uow: FakePairingUnitOfWork, *events: HrEvent) -> None:
+    """As the consumer runs it: one unit of work for the batch, committed by the caller."""
+    async with uow:
+        await on_employee_events(events, uow)
+        await uow.commit()
 
 
 def hired(
@@ -50,12 +56,11 @@ def hired(
     )
 
 
-async def company(uow: PairingUnitOfWork, *events: EmployeeHired) -> None:
-    for event in events:
-        await on_employee_event(event, META, uow)
+async def company(uow: FakePairingUnitOfWork, *events: EmployeeHired) -> None:
+    await on_hr(uow, *events)
 
 
-async def open_program(uow: PairingUnitOfWork, **changes: Any) -> str:
+async def open_program(uow: FakePairingUnitOfWork, **changes: Any) -> str:
     body: dict[str, Any] = {
         "name": "p",
         "starts_on": date(2027, 1, 11),
@@ -66,8 +71,8 @@ async def open_program(uow: PairingUnitOfWork, **changes: Any) -> str:
         "auto_accept": True,
     }
     body.update(changes)
-    program = await handlers.create_program(CreateProgram.model_validate(body), uow)
-    await handlers.open_program(program.program_id, uow)
+    program = await create_program(CreateProgram.model_validate(body), uow)
+    await open_it(program.program_id, uow)
     return program.program_id
 
 
@@ -84,32 +89,30 @@ def enroll_cmd(employee_id: str, role: Role, **changes: Any) -> Enroll:
 async def test_opening_a_program_publishes_program_opened() -> None:
     uow = work()
     await open_program(uow)
-    assert fake(uow).published_types() == ["program_opened"]
+    assert uow.published_types() == ["program_opened"]
 
 
 async def test_enrollment_rules() -> None:
     uow = work()
     await company(uow, hired("m", 1), hired("x", 6))
-    await on_employee_event(
-        EmployeeDeparted(employee_id="gone", departed_on=date(2026, 1, 1), effective_at=T),
-        META,
-        uow,
+    await on_hr(
+        uow, EmployeeDeparted(employee_id="gone", departed_on=date(2026, 1, 1), effective_at=T)
     )
     program_id = await open_program(uow)
     with pytest.raises(NotFound):
-        await handlers.enroll("nope", enroll_cmd("x", Role.MENTEE), uow)
+        await enroll("nope", enroll_cmd("x", Role.MENTEE), uow)
     with pytest.raises(InvalidRequest, match="not known from HR"):
-        await handlers.enroll(program_id, enroll_cmd("ghost", Role.MENTEE), uow)
+        await enroll(program_id, enroll_cmd("ghost", Role.MENTEE), uow)
     with pytest.raises(InvalidRequest, match="has left"):
-        await handlers.enroll(program_id, enroll_cmd("gone", Role.MENTEE), uow)
+        await enroll(program_id, enroll_cmd("gone", Role.MENTEE), uow)
     off_topic = enroll_cmd("x", Role.MENTEE, goals=[{"topic": "cooking", "priority": 1}])
     with pytest.raises(InvalidRequest, match="not in this program: cooking"):
-        await handlers.enroll(program_id, off_topic, uow)
-    enrolled = await handlers.enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+        await enroll(program_id, off_topic, uow)
+    enrolled = await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
     assert enrolled.languages == ("en",), "taken from HR when not given"
     with pytest.raises(Conflict, match="already enrolled"):
-        await handlers.enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    mentor = await handlers.enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), uow)
+        await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), uow)
     assert mentor.capacity == 1, "capped by the program's mentor capacity"
 
 
@@ -117,19 +120,19 @@ async def test_departure_ends_pairs_and_withdraws_enrollments() -> None:
     uow = work()
     await company(uow, hired("m", 1), hired("x", 6))
     program_id = await open_program(uow)
-    await handlers.enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await handlers.enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    run = await handlers.run_matching(program_id, RunMatching(), uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+    run = await run_matching(program_id, RunMatching(), uow)
     assert run.proposed == 1
-    assert fake(uow).published_types()[-1] == "pair_created"
+    assert uow.published_types()[-1] == "pair_created"
     left = datetime(2026, 2, 1, tzinfo=UTC)
     departed = EmployeeDeparted(employee_id="x", departed_on=left.date(), effective_at=left)
-    await on_employee_event(departed, META, uow)
-    assert fake(uow).published_types()[-2:] == ["pair_ended", "participant_withdrawn"]
-    [pair] = fake(uow).pairs.items.values()
+    await on_hr(uow, departed)
+    assert uow.published_types()[-2:] == ["pair_ended", "participant_withdrawn"]
+    [pair] = uow.pairs.items.values()
     assert pair.status is PairStatus.ENDED
-    assert await fake(uow).enrollments.active_of(program_id, "x") is None
-    assert await fake(uow).enrollments.active_of(program_id, "m") is not None
+    assert await uow.enrollments.active_of(program_id, "x") is None
+    assert await uow.enrollments.active_of(program_id, "m") is not None
 
 
 async def test_a_manager_change_below_the_pair_ends_it_and_a_stale_one_does_nothing() -> None:
@@ -138,23 +141,23 @@ async def test_a_manager_change_below_the_pair_ends_it_and_a_stale_one_does_noth
         uow, hired("ceo", 12), hired("lead", 9, "ceo"), hired("m", 1, "ceo"), hired("x", 7, "lead")
     )
     program_id = await open_program(uow)
-    await handlers.enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await handlers.enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    await handlers.run_matching(program_id, RunMatching(), uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+    await run_matching(program_id, RunMatching(), uow)
     stale = EmployeeUpdated(
         **{**hired("lead", 9, "m").model_dump(exclude={"hired_on"}), "effective_at": T}
     )
-    await on_employee_event(stale, META, uow)
-    assert fake(uow).published_types()[-1] == "pair_created", "not newer: ignored"
+    await on_hr(uow, stale)
+    assert uow.published_types()[-1] == "pair_created", "not newer: ignored"
     moved = EmployeeUpdated(
         **{
             **hired("lead", 9, "m").model_dump(exclude={"hired_on"}),
             "effective_at": datetime(2026, 3, 1, tzinfo=UTC),
         }
     )
-    await on_employee_event(moved, META, uow)
-    assert fake(uow).published_types()[-1] == "pair_ended"
-    [pair] = fake(uow).pairs.items.values()
+    await on_hr(uow, moved)
+    assert uow.published_types()[-1] == "pair_ended"
+    [pair] = uow.pairs.items.values()
     assert pair.end_reason is not None
     assert pair.end_reason.value == "reporting_line_conflict"
 
@@ -164,20 +167,20 @@ async def test_a_new_run_keeps_active_pairs_and_replaces_open_proposals() -> Non
     await company(uow, hired("m1", 1), hired("m2", 2), hired("x1", 6), hired("x2", 7))
     program_id = await open_program(uow, auto_accept=False)
     for mentor in ("m1", "m2"):
-        await handlers.enroll(program_id, enroll_cmd(mentor, Role.MENTOR), uow)
-    await handlers.enroll(program_id, enroll_cmd("x1", Role.MENTEE), uow)
-    await handlers.run_matching(program_id, RunMatching(), uow)
-    [first] = fake(uow).pairs.items.values()
-    await handlers.decide_pair(first.pair_id, first.mentor_id, True, uow)
-    await handlers.decide_pair(first.pair_id, first.mentee_id, True, uow)
-    await handlers.enroll(program_id, enroll_cmd("x2", Role.MENTEE), uow)
-    second = await handlers.run_matching(program_id, RunMatching(), uow)
+        await enroll(program_id, enroll_cmd(mentor, Role.MENTOR), uow)
+    await enroll(program_id, enroll_cmd("x1", Role.MENTEE), uow)
+    await run_matching(program_id, RunMatching(), uow)
+    [first] = uow.pairs.items.values()
+    await decide_pair(first.pair_id, first.mentor_id, True, uow)
+    await decide_pair(first.pair_id, first.mentee_id, True, uow)
+    await enroll(program_id, enroll_cmd("x2", Role.MENTEE), uow)
+    second = await run_matching(program_id, RunMatching(), uow)
     assert (second.pinned, second.proposed) == (1, 1)
-    statuses = sorted(p.status.value for p in fake(uow).pairs.items.values())
+    statuses = sorted(p.status.value for p in uow.pairs.items.values())
     assert statuses == ["active", "proposed"]
-    third = await handlers.run_matching(program_id, RunMatching(), uow)
+    third = await run_matching(program_id, RunMatching(), uow)
     assert third.proposed == 1
-    statuses = sorted(p.status.value for p in fake(uow).pairs.items.values())
+    statuses = sorted(p.status.value for p in uow.pairs.items.values())
     assert statuses == ["active", "proposed", "superseded"]
 
 
@@ -185,13 +188,13 @@ async def test_closing_completes_active_pairs() -> None:
     uow = work()
     await company(uow, hired("m", 1), hired("x", 6))
     program_id = await open_program(uow)
-    await handlers.enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await handlers.enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    await handlers.run_matching(program_id, RunMatching(), uow)
-    await handlers.close_program(program_id, uow)
-    assert fake(uow).published_types()[-2:] == ["pair_ended", "program_closed"]
-    [pair] = fake(uow).pairs.items.values()
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+    await run_matching(program_id, RunMatching(), uow)
+    await close_program(program_id, uow)
+    assert uow.published_types()[-2:] == ["pair_ended", "program_closed"]
+    [pair] = uow.pairs.items.values()
     assert pair.end_reason is not None
     assert pair.end_reason.value == "completed"
     with pytest.raises(Conflict, match="closed"):
-        await handlers.run_matching(program_id, RunMatching(), uow)
+        await run_matching(program_id, RunMatching(), uow)

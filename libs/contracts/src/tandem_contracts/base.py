@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+TOLERANT = "tolerant"
+"""Validation context key: `{TOLERANT: True}` makes a contract model ignore unknown fields."""
 
 
 def _require_utc(value: datetime) -> datetime:
@@ -24,14 +34,32 @@ Identifier = Annotated[
 """Ids are opaque strings: HR systems bring their own, Tandem generates UUIDs."""
 
 
-class Event(BaseModel):
+class ContractModel(BaseModel):
+    """Strict for writers, tolerant for readers.
+
+    Building a model in Python or validating an integrator's payload rejects unknown fields
+    (`extra="forbid"`, and `additionalProperties: false` in the JSON Schemas). A consumer
+    validates with the `tolerant` context instead, so a field another service added in an
+    additive change is ignored rather than dead-lettered: services need not deploy in lockstep.
+    The context reaches nested models too.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_tolerant(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and info.context and info.context.get(TOLERANT):
+            return {k: v for k, v in data.items() if k in cls.model_fields}
+        return data
+
+
+class Event(ContractModel):
     """An immutable, strictly validated event payload (the CloudEvents `data`).
 
     Subclasses declare `event_type` (the CloudEvents `ce_type`), the `topic` they travel on and
     the field holding the aggregate id that keys the record, so one aggregate stays ordered.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     event_type: ClassVar[str]
     topic: ClassVar[str]

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from pydantic import ValidationError
 
-from tandem_contracts.base import Event
+from tandem_contracts.base import TOLERANT, Event
 from tandem_contracts.registry import model_for
 
 SPEC_VERSION = "1.0"
@@ -149,14 +149,25 @@ def decode_meta(headers: Iterable[tuple[str, bytes | None]]) -> EventMeta:
     )
 
 
-def decode(headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> Envelope:
-    """Parse one incoming record into its metadata and validated event."""
+def decode(
+    headers: Iterable[tuple[str, bytes | None]], value: bytes | None, *, tolerant: bool = False
+) -> Envelope:
+    """Parse one incoming record into its metadata and validated event.
+
+    `tolerant=True` is the reader's mode: unknown fields (an additive change by the producer)
+    are ignored instead of rejected.
+    """
     meta = decode_meta(headers)
     model = model_for(meta.type)
     if model is None:
         raise InvalidRecord(
             InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} {meta.type!r} is not a known event"
         )
+    return Envelope(meta=meta, event=decode_data(model, value, tolerant=tolerant))
+
+
+def decode_data(model: type[Event], value: bytes | None, *, tolerant: bool = False) -> Event:
+    """Validate a record's value as `model`; every failure is an `InvalidRecord`."""
     if value is None:
         raise InvalidRecord(InvalidReason.NOT_JSON, "record has no value (tombstone)")
     if len(value) > MAX_VALUE_BYTES:
@@ -167,15 +178,16 @@ def decode(headers: Iterable[tuple[str, bytes | None]], value: bytes | None) -> 
         data = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidRecord(InvalidReason.NOT_JSON, f"value is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidRecord(InvalidReason.NOT_JSON, "value is nested too deeply") from exc
     if not isinstance(data, dict):
         raise InvalidRecord(
             InvalidReason.NOT_AN_OBJECT, f"value must be a JSON object, got {type(data).__name__}"
         )
     try:
-        event = model.model_validate(data)
+        return model.model_validate(data, context={TOLERANT: True} if tolerant else None)
     except ValidationError as exc:
         raise InvalidRecord(InvalidReason.INVALID_DATA, describe_validation_error(exc)) from exc
-    return Envelope(meta=meta, event=event)
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from tandem_contracts.base import ContractModel
 
 
 def _known_time_zone(value: str) -> str:
@@ -67,10 +67,8 @@ class ProgramFormat(StrEnum):
     SHADOWING = "shadowing"
 
 
-class WeeklySlot(BaseModel):
+class WeeklySlot(ContractModel):
     """A recurring window of availability, in the owner's own time zone."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     weekday: Weekday
     start: time
@@ -85,10 +83,8 @@ class WeeklySlot(BaseModel):
         return self
 
 
-class Availability(BaseModel):
+class Availability(ContractModel):
     """Weekly availability: slots in one IANA time zone."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     time_zone: TimeZoneName
     slots: tuple[WeeklySlot, ...] = Field(max_length=336)

@@ -19,10 +19,10 @@ from tandem_contracts import encode
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import ServiceSet
-from tandem_pairing.synthetic import TOPIC_NAMES, company
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.settings import KafkaSettings, Profile
 from tandem_servicekit.testing import read_topic
+from tandem_simulation import TOPIC_NAMES, company
 
 DEMO_EMPLOYEES = 400
 DEMO_SEED = 11

@@ -1,16 +1,23 @@
-"""The pipeline every consumed record goes through.
+"""The pipeline every consumed record goes through, one record or a whole batch at a time.
 
-decode (CloudEvents + contract) → skip duplicates → run the use case in a unit of work whose
-commit also records the event id → done. A record that can never succeed goes to
-`<topic>.dlq` with its reason and is then acknowledged; an outage is retried with bounded
-exponential backoff and, if it outlasts the budget, the record is not acknowledged (the
-subscriber seeks back to it), so nothing is lost and nothing skipped.
+Per record: read the CloudEvents headers → a type this consumer does not handle is acknowledged
+and counted, never dead-lettered (tolerant reader: other services may add types) → validate the
+value tolerantly (unknown fields ignored) → an invalid record goes to `<topic>.dlq` with its
+reason. The valid records of a batch are then applied in ONE unit of work: the inbox filters
+redeliveries, the handler changes state (bulk writes where it can), and the commit records every
+event id with the state change and the outgoing events.
+
+A record that makes the batch fail for good is isolated by bisection: the halves are applied
+separately until the culprit stands alone; it then gets the per-record treatment (a rejection or
+a bug that persists over a few attempts → DLQ) while the records around it are applied. An
+outage is retried with bounded exponential backoff and, past the budget, the batch is not
+acknowledged (the subscriber seeks back), so nothing is lost and nothing skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,18 +25,17 @@ from typing import Any, Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter
 
-from tandem_contracts import Envelope, Event, EventMeta, InvalidRecord, decode
+from tandem_contracts import Event, EventMeta, InvalidRecord
+from tandem_contracts.cloudevents import decode_data, decode_meta
 from tandem_contracts.topics import dead_letter_topic
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
 from tandem_servicekit.logging import get_logger
 from tandem_servicekit.publisher import Publisher
 from tandem_servicekit.settings import RetrySettings
-from tandem_servicekit.uow import ConsumedEvent, DuplicateDelivery, UnitOfWork
+from tandem_servicekit.uow import ConsumedEvent, DuplicateDelivery, TrackingUnitOfWork
 
-U = TypeVar("U", bound=UnitOfWork)
-EventHandler = Callable[[Any, EventMeta, U], Awaitable[None]]
-"""A use case reacting to one event: (event, its metadata, a unit of work)."""
+U = TypeVar("U", bound=TrackingUnitOfWork)
 
 MAX_HEADER_TEXT = 1000
 log = get_logger("tandem.consumer")
@@ -45,6 +51,33 @@ class IncomingRecord:
     headers: Sequence[tuple[str, bytes]]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A consumed record that decoded into an event this consumer handles."""
+
+    event: Event
+    meta: EventMeta
+    record: IncomingRecord
+
+
+EventHandler = Callable[[Any, EventMeta, U], Awaitable[None]]
+"""A use case reacting to one event: (event, its metadata, a unit of work). It does not commit:
+the consumer commits, together with the event's inbox marker."""
+
+BatchHandler = Callable[[Sequence[Delivery], U], Awaitable[None]]
+"""A use case reacting to a batch of events, oldest first, in one unit of work (no commit)."""
+
+
+def dispatching(handlers: Mapping[type[Event], EventHandler[U]]) -> BatchHandler[U]:
+    """A batch handler that runs each event's own handler in turn, in the batch's transaction."""
+
+    async def handle(batch: Sequence[Delivery], uow: U) -> None:
+        for delivery in batch:
+            await handlers[type(delivery.event)](delivery.event, delivery.meta, uow)
+
+    return handle
+
+
 class Outcome(StrEnum):
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
@@ -56,7 +89,7 @@ class ConsumerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.records = Counter(
             "tandem_consumer_records_total",
-            "Consumed records by outcome",
+            "Consumed records by outcome (ignored: a type this consumer does not handle)",
             ["topic", "outcome"],
             registry=registry,
         )
@@ -70,6 +103,12 @@ class ConsumerMetrics:
             "tandem_consumer_retries_total",
             "Handler attempts that failed and were retried",
             ["topic", "kind"],
+            registry=registry,
+        )
+        self.batches = Counter(
+            "tandem_consumer_transactions_total",
+            "Units of work committed by the consumer (one per batch, or per half of a split one)",
+            ["topic"],
             registry=registry,
         )
 
@@ -100,13 +139,14 @@ class DeadLetterRouter:
 
 
 class EventConsumer(Generic[U]):
-    """Runs the handlers of one consumer group for the event types it cares about."""
+    """Runs one consumer group's handler for the event types it handles, a batch at a time."""
 
     def __init__(
         self,
         *,
         group: str,
-        handlers: Mapping[type[Event], EventHandler[U]],
+        types: Iterable[type[Event]],
+        handler: BatchHandler[U],
         uow_factory: Callable[[], U],
         dead_letters: DeadLetterRouter,
         retry: RetrySettings,
@@ -114,73 +154,141 @@ class EventConsumer(Generic[U]):
         metrics: ConsumerMetrics,
     ) -> None:
         self._group = group
-        self._handlers = dict(handlers)
+        self._types = {t.event_type: t for t in types}
+        self._handler = handler
         self._uow_factory = uow_factory
         self._dead_letters = dead_letters
         self._retry = retry
         self._health = health
         self._metrics = metrics
 
+    @classmethod
+    def per_event(
+        cls, *, handlers: Mapping[type[Event], EventHandler[U]], **kwargs: Any
+    ) -> EventConsumer[U]:
+        """A consumer whose handlers each take one event (they still share a batch's commit)."""
+        return cls(types=handlers, handler=dispatching(handlers), **kwargs)
+
+    @property
+    def handled_types(self) -> tuple[type[Event], ...]:
+        return tuple(self._types.values())
+
     async def process(self, record: IncomingRecord) -> Outcome:
-        outcome = await self._process(record)
-        self._metrics.records.labels(record.topic, outcome.value).inc()
+        [outcome] = await self.process_batch([record])
         return outcome
 
-    async def _process(self, record: IncomingRecord) -> Outcome:
+    async def process_batch(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
+        """Every record's outcome, in order. Raises only for an outage past the retry budget."""
+        outcomes: dict[int, Outcome] = {}
+        deliveries: list[tuple[int, Delivery]] = []
+        in_batch: set[str] = set()
+        for index, record in enumerate(records):
+            decoded = await self._decode(record)
+            if isinstance(decoded, Outcome):
+                outcomes[index] = decoded
+            elif decoded.meta.id in in_batch:
+                outcomes[index] = Outcome.DUPLICATE
+            else:
+                in_batch.add(decoded.meta.id)
+                deliveries.append((index, decoded))
+        if deliveries:
+            await self._apply(deliveries, outcomes)
+        result = [outcomes[i] for i in range(len(records))]
+        for record, outcome in zip(records, result, strict=True):
+            self._metrics.records.labels(record.topic, outcome.value).inc()
+        return result
+
+    async def _decode(self, record: IncomingRecord) -> Delivery | Outcome:
         try:
-            envelope = decode(record.headers, record.value)
+            meta = decode_meta(record.headers)
+            model = self._types.get(meta.type)
+            if model is None:
+                log.debug("event type not handled by this consumer", ce_type=meta.type[:200])
+                return Outcome.IGNORED
+            event = decode_data(model, record.value, tolerant=True)
         except InvalidRecord as exc:
             return await self._dead_letter(record, exc.reason.value, exc)
-        handler = self._handlers.get(type(envelope.event))
-        if handler is None:
-            log.debug("event type not handled by this consumer")
-            return Outcome.IGNORED
+        return Delivery(event, meta, record)
+
+    async def _apply(
+        self, items: Sequence[tuple[int, Delivery]], outcomes: dict[int, Outcome]
+    ) -> None:
+        """Apply `items` in one unit of work; split them if one of them keeps failing."""
+        topic = items[0][1].record.topic
         attempt = 0
         while True:
             attempt += 1
             try:
-                outcome = await self._handle_once(envelope, handler)
+                seen_before = await self._transaction([d for _, d in items])
             except DuplicateDelivery:
-                outcome = Outcome.DUPLICATE
-            except RejectedEvent as exc:
-                return await self._dead_letter(record, "rejected", exc)
+                # Another consumer committed some of these meanwhile: the inbox now knows them.
+                if attempt >= self._retry.attempts_before_nack:
+                    raise
+                continue
             except Exception as exc:
                 transient = is_transient(exc)
                 kind = "transient" if transient else "unexpected"
-                self._metrics.retries.labels(record.topic, kind).inc()
+                self._metrics.retries.labels(topic, kind).inc()
                 log.warning(
-                    "handler failed", error_class=type(exc).__name__, attempt=attempt, kind=kind
+                    "handler failed",
+                    error_class=type(exc).__name__,
+                    attempt=attempt,
+                    kind=kind,
+                    records=len(items),
                 )
                 if transient:
                     self._health.handling_failed()
                     if attempt >= self._retry.attempts_before_nack:
                         raise  # not acknowledged: the subscriber seeks back and tries again
+                elif len(items) > 1:
+                    middle = len(items) // 2
+                    await self._apply(items[:middle], outcomes)
+                    await self._apply(items[middle:], outcomes)
+                    return
+                elif isinstance(exc, RejectedEvent):
+                    outcomes[items[0][0]] = await self._dead_letter(
+                        items[0][1].record, "rejected", exc
+                    )
+                    return
                 elif attempt >= self._retry.attempts_for_unexpected:
-                    return await self._dead_letter(record, "handler_error", exc)
+                    outcomes[items[0][0]] = await self._dead_letter(
+                        items[0][1].record, "handler_error", exc
+                    )
+                    return
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             self._health.handling_recovered()
-            if outcome is Outcome.DUPLICATE:
-                log.info("duplicate delivery skipped")
-            return outcome
+            self._metrics.batches.labels(topic).inc()
+            for index, delivery in items:
+                duplicate = delivery.meta.id in seen_before
+                outcomes[index] = Outcome.DUPLICATE if duplicate else Outcome.PROCESSED
+            if seen_before:
+                log.info("duplicate deliveries skipped", count=len(seen_before))
+            return
 
-    async def _handle_once(self, envelope: Envelope, handler: EventHandler[U]) -> Outcome:
-        meta = envelope.meta
+    async def _transaction(self, batch: list[Delivery]) -> set[str]:
+        """Run the handler over the batch's new events and commit; returns the ids seen before."""
         async with self._uow_factory() as uow:
-            if await uow.already_consumed(self._group, meta.id):
-                return Outcome.DUPLICATE
-            uow.consuming(ConsumedEvent(self._group, meta.id, meta.type))
-            await handler(envelope.event, meta, uow)
-            if not uow.committed:
+            seen_before = await uow.already_consumed(self._group, [d.meta.id for d in batch])
+            fresh = [d for d in batch if d.meta.id not in seen_before]
+            if fresh:
+                uow.consuming(ConsumedEvent(self._group, d.meta.id, d.meta.type) for d in fresh)
+                await self._handler(fresh, uow)
                 await uow.commit()
-        return Outcome.PROCESSED
+        return seen_before
 
     async def _dead_letter(
         self, record: IncomingRecord, reason: str, error: BaseException
     ) -> Outcome:
         await self._dead_letters.route(record, reason, error)
         self._metrics.dead_letters.labels(record.topic, reason).inc()
-        log.warning("record dead-lettered", reason=reason, error_class=type(error).__name__)
+        log.warning(
+            "record dead-lettered",
+            reason=reason,
+            error_class=type(error).__name__,
+            partition=record.partition,
+            offset=record.offset,
+        )
         return Outcome.DEAD_LETTERED
 
     def _backoff(self, attempt: int) -> float:

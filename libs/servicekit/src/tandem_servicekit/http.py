@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pymongo.errors import PyMongoError
@@ -14,6 +15,18 @@ from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound, is_tran
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 RETRY_LATER = "temporarily unavailable or changed concurrently; nothing was stored, retry"
+MAX_SKIP = 1_000_000
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
+Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="items to skip (paging)")]
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[Any]:
+    """One unit of work per request, from the factory the service's bootstrap put on the app
+    (`app.state.unit_of_work`); a service types it with `Annotated[ItsPort, Depends(...)]`."""
+    factory: Callable[[], Any] = request.app.state.unit_of_work
+    async with factory() as work:
+        yield work
 
 
 def probes_router(readiness: ReadinessCheck, registry: CollectorRegistry) -> APIRouter:

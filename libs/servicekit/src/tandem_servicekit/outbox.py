@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from tandem_servicekit.logging import get_logger
 from tandem_servicekit.mongo import Document
-from tandem_servicekit.publisher import Publisher
+from tandem_servicekit.publisher import ProducerRecord, Publisher
 from tandem_servicekit.settings import OutboxSettings
 from tandem_servicekit.uow import OUTBOX
 
@@ -107,7 +107,11 @@ class OutboxRelay:
             self._wake.clear()
 
     async def publish_pending(self) -> int:
-        """Publish every pending entry in commit order; returns how many were sent."""
+        """Publish every pending entry in commit order, a batch at a time; returns how many.
+
+        A batch is handed to the producer at once and marked sent with one update after every
+        record of it was acknowledged: a crash in between re-sends the batch (consumers dedupe).
+        """
         if not await self._hold_lease():
             return 0
         sent = 0
@@ -115,25 +119,31 @@ class OutboxRelay:
             cursor = (
                 self._db[OUTBOX]
                 .find({"published_at": None})
-                .sort([("created_at", 1), ("seq", 1)])
+                .sort("order", 1)
                 .limit(self._settings.batch_size)
             )
             batch = await cursor.to_list()
             self._metrics.pending.set(len(batch))
             if not batch:
                 return sent
+            await self._publisher.send_many(
+                [
+                    ProducerRecord(
+                        entry["topic"],
+                        entry["key"],
+                        entry["value"],
+                        [(k, bytes(v)) for k, v in entry["headers"]],
+                    )
+                    for entry in batch
+                ]
+            )
+            await self._db[OUTBOX].update_many(
+                {"_id": {"$in": [entry["_id"] for entry in batch]}},
+                {"$set": {"published_at": datetime.now(UTC)}},
+            )
             for entry in batch:
-                await self._publisher.send(
-                    entry["topic"],
-                    key=entry["key"],
-                    value=entry["value"],
-                    headers=[(k, bytes(v)) for k, v in entry["headers"]],
-                )
-                await self._db[OUTBOX].update_one(
-                    {"_id": entry["_id"]}, {"$set": {"published_at": datetime.now(UTC)}}
-                )
                 self._metrics.published.labels(entry["topic"]).inc()
-                sent += 1
+            sent += len(batch)
             if len(batch) < self._settings.batch_size:
                 self._metrics.pending.set(0)
                 return sent

@@ -6,12 +6,22 @@ the CloudEvents headers and bytes they were stored with, and nothing added.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
 from tandem_servicekit.settings import KafkaSettings
+
+
+@dataclass(frozen=True)
+class ProducerRecord:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 class Publisher(Protocol):
@@ -24,6 +34,10 @@ class Publisher(Protocol):
         headers: Sequence[tuple[str, bytes]],
         partition: int | None = None,
     ) -> None: ...
+
+    async def send_many(self, records: Sequence[ProducerRecord]) -> None:
+        """Send all, in order per partition, and wait until every one is acknowledged."""
+        ...
 
 
 class KafkaPublisher:
@@ -63,3 +77,17 @@ class KafkaPublisher:
         await self._producer.send_and_wait(
             topic, value=value, key=key, headers=list(headers), partition=partition
         )
+
+    async def send_many(self, records: Sequence[ProducerRecord]) -> None:
+        """Hand every record to the producer's batches, then wait for all acknowledgements.
+
+        aiokafka keeps one request in flight per partition, so order per key is kept; one
+        failure fails the call (the caller re-sends the lot: consumers dedupe on `ce_id`).
+        """
+        if self._producer is None:
+            raise RuntimeError("publisher not started")
+        pending = [
+            await self._producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers))
+            for r in records
+        ]
+        await asyncio.gather(*pending)

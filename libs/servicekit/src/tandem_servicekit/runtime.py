@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -21,16 +21,21 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tandem_contracts import Event
 from tandem_contracts.topics import TopicSpec, all_topic_specs
+from tandem_servicekit.asyncapi import EventCatalogue, asyncapi_document, asyncapi_router
+from tandem_servicekit.clock import Clock, SystemClock
 from tandem_servicekit.consumer import (
+    BatchHandler,
     ConsumerMetrics,
     DeadLetterRouter,
     EventConsumer,
     EventHandler,
     IncomingRecord,
+    dispatching,
 )
 from tandem_servicekit.health import Health
 from tandem_servicekit.http import install_error_handlers, probes_router
@@ -44,9 +49,24 @@ from tandem_servicekit.topics_admin import ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 
 U = TypeVar("U", bound=MongoUnitOfWork)
+U_co = TypeVar("U_co", bound=MongoUnitOfWork, covariant=True)
 log = get_logger("tandem.runtime")
 STARTUP_ATTEMPTS = 30
 READINESS_TIMEOUT_S = 2.0
+DEFAULT_BATCH_RECORDS = 500
+
+
+class UnitOfWorkClass(Protocol[U_co]):
+    def __call__(
+        self,
+        client: AsyncMongoClient[Document],
+        database: str,
+        *,
+        source: str,
+        clock: Clock,
+        on_commit: Callable[[], None] | None = None,
+        topic_prefix: str = "",
+    ) -> U_co: ...
 
 
 async def _raw_body(message: Any) -> Any:
@@ -54,16 +74,29 @@ async def _raw_body(message: Any) -> Any:
     return message.body
 
 
+def _incoming(raw: Any) -> IncomingRecord:
+    return IncomingRecord(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value,
+        headers=tuple(raw.headers or ()),
+    )
+
+
 class ServiceRuntime(Generic[U]):
     def __init__(
         self,
         settings: ServiceSettings,
-        uow_class: Callable[..., U],
+        uow_class: UnitOfWorkClass[U],
         *,
         indexes: Callable[[AsyncDatabase[Document]], Awaitable[None]] | None = None,
         topics: Iterable[TopicSpec] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
         self.registry = CollectorRegistry()
         self.health = Health()
         self.mongo = make_client(settings.mongo)
@@ -87,6 +120,7 @@ class ServiceRuntime(Generic[U]):
             ],
             log_level=logging.DEBUG,
         )
+        self.catalogue = EventCatalogue()
         self._uow_class = uow_class
         self._indexes = indexes
         self._topics = tuple(
@@ -100,47 +134,93 @@ class ServiceRuntime(Generic[U]):
         return self._uow_class(
             self.mongo,
             self.settings.mongo.database,
-            self.settings.source,
-            self.relay.notify,
-            self.settings.kafka.topic_prefix,
+            source=self.settings.source,
+            clock=self.clock,
+            on_commit=self.relay.notify,
+            topic_prefix=self.settings.kafka.topic_prefix,
         )
 
-    def subscribe(self, topic: str, handlers: Mapping[type[Event], EventHandler[U]]) -> None:
-        """Consume `topic` (a contract name; the prefix is added) dispatching by event type."""
-        consumer = EventConsumer(
+    def _consumer(self, types: Iterable[type[Event]], handler: BatchHandler[U]) -> EventConsumer[U]:
+        return EventConsumer(
             group=self.settings.consumer_group,
-            handlers=handlers,
+            types=types,
+            handler=handler,
             uow_factory=self.unit_of_work,
             dead_letters=self._dead_letters,
             retry=self.settings.retry,
             health=self.health,
             metrics=self._consumer_metrics,
         )
-        topic = self.settings.kafka.topic(topic)
+
+    def subscribe(self, topic: str, handlers: Mapping[type[Event], EventHandler[U]]) -> None:
+        """Consume `topic` (a contract name; the prefix is added) one record per transaction,
+        dispatching by event type. For low-volume topics; offsets are committed per record."""
+        consumer = self._consumer(handlers, dispatching(handlers))
 
         async def on_record(body: bytes, msg: KafkaMessage) -> None:
-            raw = msg.raw_message
-            if isinstance(raw, tuple):  # only batch subscribers get tuples; none are used
-                raise TypeError("batch delivery is not supported")
-            await consumer.process(
-                IncomingRecord(
-                    topic=raw.topic,
-                    partition=raw.partition,
-                    offset=raw.offset,
-                    key=raw.key,
-                    value=body,
-                    headers=tuple(raw.headers or ()),
-                )
-            )
+            await consumer.process(_incoming(msg.raw_message))
 
-        on_record.__name__ = f"on_{topic.replace('.', '_')}"
+        self._register(topic, consumer, on_record, batch=False)
+
+    def subscribe_batch(
+        self,
+        topic: str,
+        types: Iterable[type[Event]],
+        handler: BatchHandler[U],
+        *,
+        max_records: int = DEFAULT_BATCH_RECORDS,
+    ) -> None:
+        """Consume `topic` in batches of up to `max_records`: one transaction per batch (a
+        poison record is split off alone), offsets committed after the batch is stored."""
+        consumer = self._consumer(types, handler)
+
+        async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
+            raw = msg.raw_message
+            records = raw if isinstance(raw, tuple) else (raw,)
+            await consumer.process_batch([_incoming(r) for r in records])
+
+        self._register(topic, consumer, on_batch, batch=True, max_records=max_records)
+
+    def _register(
+        self,
+        topic: str,
+        consumer: EventConsumer[U],
+        call: Callable[..., Awaitable[None]],
+        *,
+        batch: bool,
+        max_records: int | None = None,
+    ) -> None:
+        name = self.settings.kafka.topic(topic)
+        call.__name__ = f"on_{name.replace('.', '_').replace('-', '_')}"
+        self.catalogue.consumes(topic, consumer.handled_types)
+        options: dict[str, Any] = dict(self.settings.kafka.consumer_options())
+        if batch:
+            options.update(batch=True, max_records=max_records)
         self.broker.subscriber(
-            topic,
+            name,
             group_id=self.settings.consumer_group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_body,
-            **self.settings.kafka.consumer_options(),
-        )(on_record)
+            title=f"{self.settings.service_name}:{topic}",
+            description=f"Consumed by {self.settings.consumer_group}",
+            **options,
+        )(call)
+
+    def publishes(self, topic: str, types: Iterable[type[Event]]) -> None:
+        """Declare what this service publishes on `topic` (through its outbox), for AsyncAPI.
+
+        The faststream publisher only describes the channel: records leave through the relay.
+        """
+        self.catalogue.publishes(topic, types)
+        self.broker.publisher(
+            self.settings.kafka.topic(topic),
+            title=f"{self.settings.service_name}:publishes:{topic}",
+            description=f"Published by the {self.settings.service_name} outbox relay",
+        )
+
+    def asyncapi(self) -> dict[str, Any]:
+        """The service's AsyncAPI 3 document: faststream's, with the contract payloads."""
+        return asyncapi_document(self, self.catalogue)
 
     async def readiness(self) -> dict[str, bool]:
         async def database() -> bool:
@@ -200,8 +280,11 @@ class ServiceRuntime(Generic[U]):
         app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
         install_error_handlers(app)
         app.include_router(probes_router(self.readiness, self.registry))
+        app.include_router(asyncapi_router(self.asyncapi))
         for router in routers:
             app.include_router(router)
+        app.state.runtime = self
+        app.state.unit_of_work = self.unit_of_work
         return app
 
 

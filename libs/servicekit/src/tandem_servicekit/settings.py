@@ -87,7 +87,7 @@ class RetrySettings(BaseModel):
 
 class OutboxSettings(BaseModel):
     poll_interval_s: float = Field(default=0.5, gt=0)
-    batch_size: int = Field(default=200, ge=1)
+    batch_size: int = Field(default=1000, ge=1, le=10_000)
     lease_s: float = Field(
         default=15.0, gt=0, description="How long a silent relay keeps the right to publish"
     )

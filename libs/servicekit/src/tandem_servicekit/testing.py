@@ -8,46 +8,98 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import BaseModel
 
-from tandem_servicekit.uow import UnitOfWork
+from tandem_contracts import Event
+from tandem_servicekit.clock import Clock, FakeClock
+from tandem_servicekit.publisher import ProducerRecord
+from tandem_servicekit.repository import Page
+from tandem_servicekit.uow import ChangeTracker, TrackingUnitOfWork
+
+M = TypeVar("M", bound=BaseModel)
 
 
-class FakeUnitOfWork(UnitOfWork):
-    """Records what a use case committed; `published` holds the events of every commit."""
+class FakeUnitOfWork(TrackingUnitOfWork):
+    """A unit of work over dictionaries; `published` holds the events of every commit.
 
-    def __init__(self) -> None:
-        super().__init__()
+    State lives across units of work (like a database), so one fake serves a whole test; a
+    rollback drops the uncommitted events but, unlike a transaction, not the stored items.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        super().__init__(clock=clock or FakeClock(), source="/tandem/test")
         self.commits = 0
-        self.published: list[object] = []
-        self.consumed_ids: set[tuple[str, str]] = set()
         self.rollbacks = 0
+        self.published: list[Event] = []
+        self.consumed_ids: set[tuple[str, str]] = set()
 
-    @property
-    def source(self) -> str:
-        return "/tandem/test"
+    def published_types(self) -> list[str]:
+        """Short names of the published events (`org.tandem.pairing.pair_created.v1` →
+        `pair_created`), oldest first."""
+        return [e.event_type.split(".")[-2] for e in self.published]
 
-    async def already_consumed(self, group: str, event_id: str) -> bool:
-        return (group, event_id) in self.consumed_ids
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        return {i for i in event_ids if (group, i) in self.consumed_ids}
 
     async def _begin(self) -> None:
-        self.pending = []
-        self.consumed = None
-        self.committed = False
+        pass
 
-    async def _commit(self) -> None:
+    async def _commit(self, events: list[Event]) -> None:
         self.commits += 1
-        self.published.extend(self.pending)
-        if self.consumed is not None:
-            self.consumed_ids.add((self.consumed.group, self.consumed.event_id))
-        self.pending = []
+        self.published.extend(events)
+        self.consumed_ids.update((c.group, c.event_id) for c in self.consumed)
 
     async def _rollback(self) -> None:
         self.rollbacks += 1
-        self.pending = []
+
+
+class FakeRepository(Generic[M]):
+    """The in-memory twin of `MongoRepository`; subclasses add the same intent-named methods."""
+
+    key: str
+
+    def __init__(self, tracker: ChangeTracker) -> None:
+        self.items: dict[str, M] = {}
+        self._tracker = tracker
+
+    async def get(self, key: str) -> M | None:
+        return self.items.get(key)
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, M]:
+        return {k: self.items[k] for k in set(keys) if k in self.items}
+
+    async def put(self, item: M) -> None:
+        self.items[getattr(item, self.key)] = item
+        self._tracker.stored(item)
+
+    async def put_many(self, items: Iterable[M]) -> None:
+        for item in items:
+            await self.put(item)
+
+    def _where(self, predicate: Callable[[M], bool], *, sort: str | None = None) -> list[M]:
+        found = [i for i in self.items.values() if predicate(i)]
+        return sorted(found, key=lambda i: getattr(i, sort or self.key))
+
+    @staticmethod
+    def _page(found: list[M], *, limit: int, skip: int) -> Page[M]:
+        return Page(total=len(found), items=found[skip : skip + limit])
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], timeout_s: float = 15.0, interval_s: float = 0.05
+) -> float:
+    """Poll `check` until it holds; returns the seconds it took, fails after the timeout."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if await check():
+            return time.monotonic() - started
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s} s")
 
 
 @dataclass
@@ -74,6 +126,10 @@ class RecordingPublisher:
         partition: int | None = None,
     ) -> None:
         self.sent.append(SentRecord(topic, key, value, list(headers)))
+
+    async def send_many(self, records: Sequence[ProducerRecord]) -> None:
+        for r in records:
+            await self.send(r.topic, key=r.key, value=r.value, headers=r.headers)
 
 
 @dataclass(frozen=True)

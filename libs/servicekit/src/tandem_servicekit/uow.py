@@ -1,35 +1,43 @@
-"""Unit of work: one use case's state change, its outgoing events and its inbox marker, together.
+"""Unit of work: one use case's state change, its outgoing events and its inbox markers, together.
 
-Use-case handlers take a unit of work and call `emit` for each event and `commit` once; nothing
-is published until the commit lands (the outbox relay does that), and a consumed event's id is
-recorded in the same commit, so a redelivery is recognised and skipped.
+Use cases see the `UnitOfWork` port: repositories (declared by each service), a clock and
+`commit`. Aggregates the repositories store carry the events their transitions recorded; on
+commit the unit of work collects them (in the order things were stored), encodes them as
+CloudEvents records and writes them to the outbox in the same transaction as the state change
+and the ids of the consumed events. Nothing is published until the commit lands (the relay does
+that), and a redelivered event is recognised by its id and skipped.
 """
 
 from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
+from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tandem_contracts import Event, encode
+from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.cloudevents import OutgoingRecord
+from tandem_servicekit.clock import Clock
 from tandem_servicekit.mongo import Document
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+_DUPLICATE_KEY = 11000
 
 
 class DuplicateDelivery(Exception):
-    """The consumed event was processed already (found when committing its inbox marker)."""
+    """A consumed event was processed already (found when committing its inbox marker)."""
 
 
 @dataclass(frozen=True)
@@ -39,32 +47,88 @@ class ConsumedEvent:
     event_type: str
 
 
-class UnitOfWork(abc.ABC):
-    """The abstract unit of work; services extend it with their repositories."""
+class UnitOfWork(Protocol):
+    """The port use cases depend on; each service extends it with its repositories."""
 
-    def __init__(self, topic_prefix: str = "") -> None:
+    @property
+    def clock(self) -> Clock: ...
+
+    def emit(self, event: Event) -> None:
+        """Publish `event` with this commit (for events no stored aggregate records)."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+class ChangeTracker:
+    """What one unit of work stored and emitted, in order, so events leave in causal order."""
+
+    def __init__(self) -> None:
+        self._items: list[Aggregate | Event] = []
+
+    def stored(self, item: object) -> None:
+        if isinstance(item, Aggregate):
+            self._items.append(item)
+
+    def emitted(self, event: Event) -> None:
+        self._items.append(event)
+
+    def new_events(self) -> list[Event]:
+        """Every event recorded on a stored aggregate or emitted, each once."""
+        events: list[Event] = []
+        seen: set[int] = set()
+        for item in self._items:
+            for event in item.collect_new_events() if isinstance(item, Aggregate) else (item,):
+                if id(event) not in seen:
+                    seen.add(id(event))
+                    events.append(event)
+        return events
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class TrackingUnitOfWork(abc.ABC):
+    """What every unit of work shares, the Mongo one and the test fakes alike."""
+
+    def __init__(self, *, clock: Clock, source: str, topic_prefix: str = "") -> None:
+        self._clock = clock
+        self.source = source
         self.topic_prefix = topic_prefix
-        self.pending: list[OutgoingRecord] = []
-        self.consumed: ConsumedEvent | None = None
+        self.tracker = ChangeTracker()
+        self.consumed: list[ConsumedEvent] = []
         self.committed = False
 
-    def emit(self, event: Event, *, event_id: str | None = None) -> OutgoingRecord:
-        """Queue `event` for publication with this commit; returns its record (id included)."""
-        record = encode(event, source=self.source, event_id=event_id)
-        if self.topic_prefix:
-            record = dataclasses.replace(record, topic=self.topic_prefix + record.topic)
-        self.pending.append(record)
-        return record
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
-    def consuming(self, consumed: ConsumedEvent) -> None:
+    def emit(self, event: Event) -> None:
+        self.tracker.emitted(event)
+
+    def consuming(self, consumed: Iterable[ConsumedEvent]) -> None:
         """Mark this unit of work as the processing of `consumed` (recorded at commit)."""
-        self.consumed = consumed
+        self.consumed.extend(consumed)
+
+    def records_of(self, events: Iterable[Event]) -> list[OutgoingRecord]:
+        """`events` as CloudEvents records of this service, stamped by the clock."""
+        now = self._clock.now()
+        records = []
+        for event in events:
+            record = encode(event, source=self.source, time=now)
+            if self.topic_prefix:
+                record = dataclasses.replace(record, topic=self.topic_prefix + record.topic)
+            records.append(record)
+        return records
 
     async def commit(self) -> None:
-        await self._commit()
+        await self._commit(self.tracker.new_events())
         self.committed = True
 
     async def __aenter__(self) -> Self:
+        self.tracker.clear()
+        self.consumed = []
+        self.committed = False
         await self._begin()
         return self
 
@@ -78,18 +142,16 @@ class UnitOfWork(abc.ABC):
             await self._rollback()
         await self._close()
 
-    @property
     @abc.abstractmethod
-    def source(self) -> str: ...
-
-    @abc.abstractmethod
-    async def already_consumed(self, group: str, event_id: str) -> bool: ...
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` this consumer group has processed before."""
 
     @abc.abstractmethod
     async def _begin(self) -> None: ...
 
     @abc.abstractmethod
-    async def _commit(self) -> None: ...
+    async def _commit(self, events: list[Event]) -> None:
+        """Store the state change, `events` and the inbox markers atomically."""
 
     @abc.abstractmethod
     async def _rollback(self) -> None: ...
@@ -98,10 +160,12 @@ class UnitOfWork(abc.ABC):
         """Release resources; the default has none."""
 
 
-def outbox_document(record: OutgoingRecord, seq: int, now: datetime) -> Document:
+def outbox_document(record: OutgoingRecord, now: datetime) -> Document:
+    """An outbox entry; `order` (an ObjectId, increasing within a process) is the publish order,
+    so two commits in the same millisecond, or under a test's fixed clock, still leave in order."""
     return {
         "_id": record.meta.id,
-        "seq": seq,
+        "order": ObjectId(),
         "topic": record.topic,
         "key": record.key,
         "value": record.value,
@@ -112,30 +176,30 @@ def outbox_document(record: OutgoingRecord, seq: int, now: datetime) -> Document
     }
 
 
-class MongoUnitOfWork(UnitOfWork):
+class MongoUnitOfWork(TrackingUnitOfWork):
     """A MongoDB transaction on the service's own database.
 
     `on_commit` wakes the outbox relay so events leave within milliseconds, not a poll interval.
+    Services subclass it and open their repositories in `_open_repositories`.
     """
 
     def __init__(
         self,
         client: AsyncMongoClient[Document],
         database: str,
+        *,
         source: str,
+        clock: Clock,
         on_commit: Callable[[], None] | None = None,
         topic_prefix: str = "",
     ) -> None:
-        super().__init__(topic_prefix)
+        super().__init__(clock=clock, source=source, topic_prefix=topic_prefix)
         self._client = client
         self.db: AsyncDatabase[Document] = client[database]
-        self._source = source
         self._on_commit = on_commit
         self._session: AsyncClientSession | None = None
-
-    @property
-    def source(self) -> str:
-        return self._source
+        self.outboxed: list[OutgoingRecord] = []
+        """The records the last commit wrote to the outbox (their ids, for callers and tests)."""
 
     @property
     def session(self) -> AsyncClientSession:
@@ -143,37 +207,44 @@ class MongoUnitOfWork(UnitOfWork):
             raise RuntimeError("unit of work used outside `async with`")
         return self._session
 
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        return self.db[name]
+
     async def _begin(self) -> None:
         self._session = self._client.start_session()
         await self._session.start_transaction()
+        self._open_repositories()
 
-    async def already_consumed(self, group: str, event_id: str) -> bool:
-        found = await self.db[INBOX].find_one(
-            {"_id": _inbox_id(group, event_id)}, session=self.session
-        )
-        return found is not None
+    def _open_repositories(self) -> None:
+        """Create this transaction's repositories; a service without any has nothing to do."""
 
-    async def _commit(self) -> None:
-        now = datetime.now(UTC)
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
+        ids = {_inbox_id(group, i): i for i in event_ids}
+        cursor = self.db[INBOX].find({"_id": {"$in": list(ids)}}, {"_id": 1}, session=self.session)
+        return {ids[d["_id"]] async for d in cursor}
+
+    async def _commit(self, events: list[Event]) -> None:
+        records = self.records_of(events)
+        now = self.clock.now()
         session = self.session
-        if self.consumed is not None:
+        if self.consumed:
+            markers = [
+                {"_id": _inbox_id(c.group, c.event_id), "type": c.event_type, "processed_at": now}
+                for c in self.consumed
+            ]
             try:
-                await self.db[INBOX].insert_one(
-                    {
-                        "_id": _inbox_id(self.consumed.group, self.consumed.event_id),
-                        "type": self.consumed.event_type,
-                        "processed_at": now,
-                    },
-                    session=session,
-                )
-            except DuplicateKeyError as exc:
-                raise DuplicateDelivery(self.consumed.event_id) from exc
-        if self.pending:
+                await self.db[INBOX].insert_many(markers, session=session)
+            except (DuplicateKeyError, BulkWriteError) as exc:
+                if isinstance(exc, BulkWriteError) and not _only_duplicates(exc):
+                    raise
+                raise DuplicateDelivery(", ".join(c.event_id for c in self.consumed)) from exc
+        if records:
             await self.db[OUTBOX].insert_many(
-                [outbox_document(r, i, now) for i, r in enumerate(self.pending)], session=session
+                [outbox_document(r, now) for r in records], session=session
             )
         await session.commit_transaction()
-        if self.pending and self._on_commit is not None:
+        self.outboxed = records
+        if records and self._on_commit is not None:
             self._on_commit()
 
     async def _rollback(self) -> None:
@@ -187,10 +258,15 @@ class MongoUnitOfWork(UnitOfWork):
             self._session = None
 
 
+def _only_duplicates(exc: BulkWriteError) -> bool:
+    errors = exc.details.get("writeErrors", [])
+    return bool(errors) and all(e.get("code") == _DUPLICATE_KEY for e in errors)
+
+
 def _inbox_id(group: str, event_id: str) -> str:
     return f"{group}|{event_id}"
 
 
 async def ensure_runtime_indexes(db: AsyncDatabase[Document]) -> None:
     """Indexes the outbox relay needs to find pending entries in order."""
-    await db[OUTBOX].create_index([("published_at", 1), ("created_at", 1), ("seq", 1)])
+    await db[OUTBOX].create_index([("published_at", 1), ("order", 1)])

@@ -16,9 +16,7 @@ def build_runtime(settings: FeedbackSettings) -> ServiceRuntime[MongoUnitOfWork]
 def build_app(settings: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or FeedbackSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(
+    return runtime.http_app(
         title="Tandem feedback",
         description="Feedback after sessions, competence assessments and surveys.",
     )
-    app.state.runtime = runtime
-    return app

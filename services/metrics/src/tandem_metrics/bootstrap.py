@@ -16,9 +16,7 @@ def build_runtime(settings: MetricsSettings) -> ServiceRuntime[MongoUnitOfWork]:
 def build_app(settings: MetricsSettings | None = None) -> FastAPI:
     settings = settings or MetricsSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(
+    return runtime.http_app(
         title="Tandem metrics",
         description="Program KPIs from every event, exposed to Prometheus and as a JSON report.",
     )
-    app.state.runtime = runtime
-    return app

@@ -16,9 +16,7 @@ def build_runtime(settings: SchedulingSettings) -> ServiceRuntime[MongoUnitOfWor
 def build_app(settings: SchedulingSettings | None = None) -> FastAPI:
     settings = settings or SchedulingSettings()
     runtime = build_runtime(settings)
-    app = runtime.http_app(
+    return runtime.http_app(
         title="Tandem scheduling",
         description="Weekly sessions of at most 60 minutes inside both people's availability.",
     )
-    app.state.runtime = runtime
-    return app

@@ -6,10 +6,10 @@ from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from tandem_contracts import topics
-from tandem_contracts.base import Event, Identifier, UtcDatetime
+from tandem_contracts.base import ContractModel, Event, Identifier, UtcDatetime
 from tandem_contracts.values import (
     Availability,
     LanguageCode,
@@ -20,19 +20,15 @@ from tandem_contracts.values import (
 )
 
 
-class TopicExpertise(BaseModel):
+class TopicExpertise(ContractModel):
     """What a mentor can teach, with a self-rated level from 1 (basics) to 5 (expert)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     topic: TopicName
     level: int = Field(ge=1, le=5)
 
 
-class TopicGoal(BaseModel):
+class TopicGoal(ContractModel):
     """What a mentee wants to learn, with a priority from 1 (nice to have) to 5 (essential)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     topic: TopicName
     priority: int = Field(ge=1, le=5)
@@ -108,10 +104,8 @@ class ParticipantWithdrawn(Event):
     withdrawn_at: UtcDatetime
 
 
-class PairMember(BaseModel):
+class PairMember(ContractModel):
     """What downstream services need of one side of a pair: who, and when they can meet."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     employee_id: Identifier
     enrollment_id: Identifier

@@ -1,32 +1,31 @@
-"""The pairing service's unit of work: one transaction over its repositories."""
+"""The pairing service's unit of work: one MongoDB transaction over its repositories."""
 
 from __future__ import annotations
 
 from tandem_pairing.adapters.repositories import (
-    EmployeeRepository,
-    EnrollmentRepository,
-    PairRepository,
-    ProgramRepository,
-    RunRepository,
-    UnmatchedRepository,
+    MongoEmployees,
+    MongoEnrollments,
+    MongoPairs,
+    MongoPrograms,
+    MongoRuns,
+    MongoUnmatched,
 )
 from tandem_servicekit.uow import MongoUnitOfWork
 
 
-class PairingUnitOfWork(MongoUnitOfWork):
-    employees: EmployeeRepository
-    programs: ProgramRepository
-    enrollments: EnrollmentRepository
-    pairs: PairRepository
-    runs: RunRepository
-    unmatched: UnmatchedRepository
+class MongoPairingUnitOfWork(MongoUnitOfWork):
+    employees: MongoEmployees
+    programs: MongoPrograms
+    enrollments: MongoEnrollments
+    pairs: MongoPairs
+    runs: MongoRuns
+    unmatched: MongoUnmatched
 
-    async def _begin(self) -> None:
-        await super()._begin()
-        s = self.session
-        self.employees = EmployeeRepository(self.db["employees"], s)
-        self.programs = ProgramRepository(self.db["programs"], s)
-        self.enrollments = EnrollmentRepository(self.db["enrollments"], s)
-        self.pairs = PairRepository(self.db["pairs"], s)
-        self.runs = RunRepository(self.db["matching_runs"], s)
-        self.unmatched = UnmatchedRepository(self.db["run_unmatched"], s)
+    def _open_repositories(self) -> None:
+        s, t = self.session, self.tracker
+        self.employees = MongoEmployees(self.collection("employees"), s, t)
+        self.programs = MongoPrograms(self.collection("programs"), s, t)
+        self.enrollments = MongoEnrollments(self.collection("enrollments"), s, t)
+        self.pairs = MongoPairs(self.collection("pairs"), s, t)
+        self.runs = MongoRuns(self.collection("matching_runs"), s, t)
+        self.unmatched = MongoUnmatched(self.collection("run_unmatched"), s, t)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
-
-from tandem_contracts.events import TopicExpertise, TopicGoal
+from tandem_contracts.aggregate import Aggregate
+from tandem_contracts.events import (
+    ParticipantEnrolled,
+    ParticipantWithdrawn,
+    TopicExpertise,
+    TopicGoal,
+)
 from tandem_contracts.values import Availability, Role
+from tandem_pairing.domain.errors import StateError
 
 
 class EnrollmentStatus(StrEnum):
@@ -16,7 +22,11 @@ class EnrollmentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Enrollment(BaseModel):
+class EnrollmentStateError(StateError):
+    pass
+
+
+class Enrollment(Aggregate):
     enrollment_id: str
     program_id: str
     employee_id: str
@@ -42,3 +52,38 @@ class Enrollment(BaseModel):
     @property
     def active(self) -> bool:
         return self.status is EnrollmentStatus.ACTIVE
+
+    @classmethod
+    def create(cls, **fields: Any) -> Enrollment:
+        """A new active enrollment, announced to the other services."""
+        enrollment = cls(**fields)
+        return enrollment.recording(
+            ParticipantEnrolled(
+                program_id=enrollment.program_id,
+                enrollment_id=enrollment.enrollment_id,
+                employee_id=enrollment.employee_id,
+                role=enrollment.role,
+                expertise=enrollment.expertise,
+                goals=enrollment.goals,
+                languages=enrollment.languages,
+                availability=enrollment.availability,
+                capacity=enrollment.capacity,
+                enrolled_at=enrollment.enrolled_at,
+            )
+        )
+
+    def withdraw(self, now: datetime) -> Enrollment:
+        if not self.active:
+            raise EnrollmentStateError("enrollment is withdrawn already")
+        withdrawn = self.model_copy(
+            update={"status": EnrollmentStatus.WITHDRAWN, "withdrawn_at": now}
+        )
+        return withdrawn.recording(
+            ParticipantWithdrawn(
+                program_id=self.program_id,
+                enrollment_id=self.enrollment_id,
+                employee_id=self.employee_id,
+                role=self.role,
+                withdrawn_at=now,
+            )
+        )

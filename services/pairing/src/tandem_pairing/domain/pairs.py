@@ -1,14 +1,21 @@
-"""Pairs: proposed by a matching run, accepted by both sides (or automatically), then ended."""
+"""Pairs: proposed by a matching run, accepted by both sides (or automatically), then ended.
+
+Activation announces the pair with everything scheduling and feedback need (`PairCreated`);
+ending announces why (`PairEnded`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
-
-from tandem_contracts.events import PairEndReason
+from tandem_contracts.aggregate import Aggregate
+from tandem_contracts.events import PairCreated, PairEnded, PairEndReason, PairMember
+from tandem_pairing.domain.enrollment import Enrollment
+from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import ScoreBreakdown
+from tandem_pairing.domain.programs import Program
 
 
 class PairStatus(StrEnum):
@@ -19,11 +26,46 @@ class PairStatus(StrEnum):
     ENDED = "ended"
 
 
-class PairStateError(ValueError):
+class PairStateError(StateError):
     pass
 
 
-class Pair(BaseModel):
+@dataclass(frozen=True)
+class PairTerms:
+    """What an active pair meets under: the program's rhythm and both people's availability."""
+
+    mentor: PairMember
+    mentee: PairMember
+    program_topics: tuple[str, ...]
+    cadence_weeks: int
+    session_minutes: int
+    starts_on: date
+    ends_on: date
+
+
+def pair_terms(program: Program, mentor: Enrollment, mentee: Enrollment, today: date) -> PairTerms:
+    """The terms of a pair formed `today`: sessions start no earlier than today."""
+
+    def member(e: Enrollment) -> PairMember:
+        return PairMember(
+            employee_id=e.employee_id,
+            enrollment_id=e.enrollment_id,
+            languages=e.languages,
+            availability=e.availability,
+        )
+
+    return PairTerms(
+        mentor=member(mentor),
+        mentee=member(mentee),
+        program_topics=program.topics,
+        cadence_weeks=program.cadence_weeks,
+        session_minutes=program.session_minutes,
+        starts_on=max(program.starts_on, today),
+        ends_on=program.ends_on,
+    )
+
+
+class Pair(Aggregate):
     pair_id: str
     program_id: str
     run_id: str
@@ -44,8 +86,9 @@ class Pair(BaseModel):
     def involves(self, employee_id: str) -> bool:
         return employee_id in (self.mentor_id, self.mentee_id)
 
-    def accept(self, employee_id: str, now: datetime) -> Pair:
-        """One side's yes; the pair is active once both have said it."""
+    def accept(self, employee_id: str, now: datetime, terms: PairTerms | None) -> Pair:
+        """One side's yes; the pair is active once both have said it (`terms` None: a side
+        has withdrawn meanwhile, so the pair cannot become active)."""
         if self.status is not PairStatus.PROPOSED:
             raise PairStateError(f"pair is {self.status.value}; only a proposal can be accepted")
         if not self.involves(employee_id):
@@ -53,16 +96,36 @@ class Pair(BaseModel):
         mentor = self.mentor_accepted or employee_id == self.mentor_id
         mentee = self.mentee_accepted or employee_id == self.mentee_id
         pair = self.model_copy(update={"mentor_accepted": mentor, "mentee_accepted": mentee})
-        return pair.activate(now) if mentor and mentee else pair
+        if not (mentor and mentee):
+            return pair
+        if terms is None:
+            raise PairStateError("a participant of this pair has withdrawn")
+        return pair.activate(now, terms)
 
-    def activate(self, now: datetime) -> Pair:
-        return self.model_copy(
+    def activate(self, now: datetime, terms: PairTerms) -> Pair:
+        active = self.model_copy(
             update={
                 "status": PairStatus.ACTIVE,
                 "activated_at": now,
                 "mentor_accepted": True,
                 "mentee_accepted": True,
             }
+        )
+        return active.recording(
+            PairCreated(
+                pair_id=self.pair_id,
+                program_id=self.program_id,
+                group_id=self.group_id,
+                mentor=terms.mentor,
+                mentee=terms.mentee,
+                topics=self.breakdown.shared_topics or terms.program_topics,
+                cadence_weeks=terms.cadence_weeks,
+                session_minutes=terms.session_minutes,
+                starts_on=terms.starts_on,
+                ends_on=terms.ends_on,
+                score=self.breakdown.total,
+                created_at=now,
+            )
         )
 
     def decline(self, employee_id: str) -> Pair:
@@ -75,6 +138,16 @@ class Pair(BaseModel):
     def end(self, reason: PairEndReason, now: datetime) -> Pair:
         if self.status is not PairStatus.ACTIVE:
             raise PairStateError(f"pair is {self.status.value}; only an active pair can end")
-        return self.model_copy(
+        ended = self.model_copy(
             update={"status": PairStatus.ENDED, "ended_at": now, "end_reason": reason}
+        )
+        return ended.recording(
+            PairEnded(
+                pair_id=self.pair_id,
+                program_id=self.program_id,
+                mentor_id=self.mentor_id,
+                mentee_id=self.mentee_id,
+                reason=reason,
+                ended_at=now,
+            )
         )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
+from tandem_contracts.aggregate import Aggregate
+from tandem_contracts.events import ProgramClosed, ProgramOpened
 from tandem_contracts.values import ProgramFormat
+from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective
 
 MAX_SESSION_MINUTES = 60
@@ -27,11 +30,11 @@ class ProgramRuleError(ValueError):
         self.field = field
 
 
-class ProgramStateError(ValueError):
+class ProgramStateError(StateError):
     """A transition that the program's current state does not allow."""
 
 
-class Program(BaseModel):
+class Program(Aggregate):
     program_id: str
     name: str
     starts_on: date
@@ -70,12 +73,29 @@ class Program(BaseModel):
     def open(self, now: datetime) -> Program:
         if self.status is not ProgramStatus.DRAFT:
             raise ProgramStateError(f"program is {self.status.value}; only a draft can be opened")
-        return self.model_copy(update={"status": ProgramStatus.OPEN, "opened_at": now})
+        opened = self.model_copy(update={"status": ProgramStatus.OPEN, "opened_at": now})
+        return opened.recording(
+            ProgramOpened(
+                program_id=self.program_id,
+                name=self.name,
+                starts_on=self.starts_on,
+                ends_on=self.ends_on,
+                duration_weeks=self.duration_weeks,
+                cadence_weeks=self.cadence_weeks,
+                session_minutes=self.session_minutes,
+                format=self.format,
+                group_size=self.group_size,
+                topics=self.topics,
+                opened_at=now,
+            )
+        )
 
     def close(self, now: datetime) -> Program:
+        """Closed for good; the caller completes its active pairs."""
         if self.status is ProgramStatus.CLOSED:
             raise ProgramStateError("program is closed already")
-        return self.model_copy(update={"status": ProgramStatus.CLOSED, "closed_at": now})
+        closed = self.model_copy(update={"status": ProgramStatus.CLOSED, "closed_at": now})
+        return closed.recording(ProgramClosed(program_id=self.program_id, closed_at=now))
 
     def require_open(self, action: str) -> None:
         """Enrollment and matching happen only while the program is open."""

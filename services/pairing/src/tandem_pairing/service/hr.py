@@ -1,54 +1,64 @@
 """Reacting to HR: keep the projection current and end pairs that can no longer stand.
 
-A departure ends the person's active pairs (`participant_departed`) and withdraws their
-enrollments. A manager change can put a mentor into their mentee's reporting line anywhere
-below the changed person, so every active pair in that subtree is re-checked.
+A batch of HR records is folded in order into the projection (a record not newer than what is
+known changes nothing) and written in one bulk write. Departures end the person's active pairs
+(`participant_departed`) and withdraw their enrollments. A manager change can put a mentor into
+their mentee's reporting line anywhere below the changed person, so every active pair in the
+changed people's subtrees is re-checked (one walk for the whole batch).
 """
 
 from __future__ import annotations
 
-from tandem_contracts import EventMeta
-from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated, PairEndReason
-from tandem_pairing.adapters.unit_of_work import PairingUnitOfWork
-from tandem_pairing.domain.employees import apply, in_reporting_line
-from tandem_pairing.domain.enrollment import EnrollmentStatus
+from collections.abc import Sequence
+
+from tandem_contracts.events import EmployeeDeparted, PairEndReason
+from tandem_pairing.domain.employees import Employee, HrEvent, apply, in_reporting_line
 from tandem_pairing.domain.participants import reporting_chain
-from tandem_pairing.service.handlers import end_pairs, withdraw_enrollments
+from tandem_pairing.service.enrollment import withdraw_enrollments
+from tandem_pairing.service.pairs import end_pairs
+from tandem_pairing.service.ports import PairingUnitOfWork
 from tandem_servicekit.logging import get_logger
 
 log = get_logger("tandem.pairing.hr")
 
 
-async def on_employee_event(
-    event: EmployeeHired | EmployeeUpdated | EmployeeDeparted,
-    meta: EventMeta,
-    uow: PairingUnitOfWork,
-) -> None:
-    current = await uow.employees.get(event.employee_id)
-    updated = apply(current, event)
-    if updated is None:
-        log.info("stale HR record ignored")
-        await uow.commit()
-        return
-    await uow.employees.put(updated)
-    if isinstance(event, EmployeeDeparted):
-        pairs = await uow.pairs.active_with([event.employee_id])
-        await end_pairs(uow, pairs, PairEndReason.PARTICIPANT_DEPARTED)
-        enrollments = await uow.enrollments.find(
-            {"employee_id": event.employee_id, "status": EnrollmentStatus.ACTIVE.value}
+async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) -> None:
+    known = await uow.employees.get_many(e.employee_id for e in events)
+    changed: dict[str, Employee] = {}
+    departed: set[str] = set()
+    moved: set[str] = set()
+    stale = 0
+    for event in events:
+        current = changed.get(event.employee_id) or known.get(event.employee_id)
+        updated = apply(current, event)
+        if updated is None:
+            stale += 1
+            continue
+        changed[event.employee_id] = updated
+        if isinstance(event, EmployeeDeparted):
+            departed.add(event.employee_id)
+        elif current is None or not current.active or current.manager_id != updated.manager_id:
+            moved.add(event.employee_id)
+    await uow.employees.put_many(changed.values())
+    if departed:
+        ended = await end_pairs(
+            uow, await uow.pairs.active_for(departed), PairEndReason.PARTICIPANT_DEPARTED
         )
+        enrollments = await uow.enrollments.active_for(departed)
         await withdraw_enrollments(uow, enrollments, PairEndReason.PARTICIPANT_DEPARTED)
-        log.info("employee departed", ended_pairs=len(pairs))
-    elif current is None or current.manager_id != updated.manager_id:
-        ended = await _end_reporting_line_conflicts(uow, event.employee_id)
-        if ended:
-            log.info("reporting-line conflicts ended pairs", ended_pairs=ended)
-    await uow.commit()
+        log.info("employees departed", employees=len(departed), ended_pairs=len(ended))
+    still_here = {e for e in moved if changed[e].active}
+    if still_here:
+        conflicts = await _end_reporting_line_conflicts(uow, still_here)
+        if conflicts:
+            log.info("reporting-line conflicts ended pairs", ended_pairs=conflicts)
+    if stale:
+        log.info("stale HR records ignored", records=stale)
 
 
-async def _end_reporting_line_conflicts(uow: PairingUnitOfWork, changed: str) -> int:
-    affected = {changed} | await uow.employees.subtree(changed)
-    pairs = await uow.pairs.active_with(affected)
+async def _end_reporting_line_conflicts(uow: PairingUnitOfWork, changed: set[str]) -> int:
+    affected = changed | await uow.employees.reporting_to(changed)
+    pairs = await uow.pairs.active_for(affected)
     if not pairs:
         return 0
     managers = await uow.employees.manager_map(

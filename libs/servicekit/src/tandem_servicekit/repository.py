@@ -1,0 +1,105 @@
+"""The generic MongoDB repository: one collection of one pydantic model, inside a unit of work.
+
+Services subclass it with intent-named methods (`pairs.active_for(employee_id)`); the query
+helpers here are protected so Mongo queries stay in adapters. Everything stored is reported to
+the unit of work's change tracker, which collects the events aggregates recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+from pymongo import ASCENDING, ReplaceOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+
+from tandem_servicekit.mongo import Document
+from tandem_servicekit.uow import ChangeTracker
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[M]):
+    """One slice of a listing and how many items match in all."""
+
+    total: int
+    items: list[M]
+
+
+def to_document(model: BaseModel, key: str) -> Document:
+    """JSON-mode dump (dates become strings), with datetimes kept as BSON dates."""
+    doc: Document = model.model_dump(mode="json")
+    for name, value in model:
+        if isinstance(value, datetime):
+            doc[name] = value
+    doc["_id"] = doc[key]
+    return doc
+
+
+class MongoRepository(Generic[M]):
+    model: type[M]
+    key: str
+
+    def __init__(
+        self,
+        collection: AsyncCollection[Document],
+        session: AsyncClientSession,
+        tracker: ChangeTracker,
+    ) -> None:
+        self._c = collection
+        self._s = session
+        self._tracker = tracker
+
+    def _load(self, doc: Document) -> M:
+        doc.pop("_id", None)
+        return self.model.model_validate(doc)
+
+    async def get(self, key: str) -> M | None:
+        doc = await self._c.find_one({"_id": key}, session=self._s)
+        return None if doc is None else self._load(doc)
+
+    async def get_many(self, keys: Iterable[str]) -> dict[str, M]:
+        found = await self._find({"_id": {"$in": sorted(set(keys))}})
+        return {getattr(item, self.key): item for item in found}
+
+    async def put(self, item: M) -> None:
+        """Insert or replace `item` (by its key)."""
+        doc = to_document(item, self.key)
+        await self._c.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=self._s)
+        self._tracker.stored(item)
+
+    async def put_many(self, items: Iterable[M]) -> None:
+        """Insert or replace every item in one round trip (one bulk write)."""
+        batch = list(items)
+        if not batch:
+            return
+        docs = [to_document(i, self.key) for i in batch]
+        await self._c.bulk_write(
+            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], session=self._s
+        )
+        for item in batch:
+            self._tracker.stored(item)
+
+    async def _find(
+        self, query: Document, *, sort: str | None = None, limit: int = 0, skip: int = 0
+    ) -> list[M]:
+        cursor = self._c.find(query, session=self._s)
+        if sort:
+            cursor = cursor.sort(sort, ASCENDING)
+        if skip:
+            cursor = cursor.skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        return [self._load(doc) async for doc in cursor]
+
+    async def _first(self, query: Document, *, sort: str | None = None) -> M | None:
+        found = await self._find(query, sort=sort, limit=1)
+        return found[0] if found else None
+
+    async def _page(self, query: Document, *, sort: str, limit: int, skip: int) -> Page[M]:
+        total = await self._c.count_documents(query, session=self._s)
+        items = await self._find(query, sort=sort, limit=limit, skip=skip)
+        return Page(total=total, items=items)

@@ -1,0 +1,173 @@
+"""Use cases of matching: a run over a program's free participants, and self-match suggestions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+
+from tandem_contracts.values import Role
+from tandem_pairing.domain.enrollment import Enrollment
+from tandem_pairing.domain.matching import (
+    MatchingProblem,
+    Participant,
+    Pin,
+    ProposedPair,
+    match,
+    suggest_mentors,
+)
+from tandem_pairing.domain.pairs import Pair, PairStatus, pair_terms
+from tandem_pairing.domain.participants import reporting_chain, to_participant
+from tandem_pairing.domain.programs import Program
+from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.service.commands import RunMatching
+from tandem_pairing.service.lookups import get_program, new_id, open_program_for
+from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.errors import NotFound
+
+
+async def run_matching(program_id: str, cmd: RunMatching, uow: PairingUnitOfWork) -> MatchingRun:
+    """Match the program's free participants; active pairs are kept (pinned)."""
+    program = await open_program_for(program_id, "matching", uow)
+    enrollments = await uow.enrollments.active_in(program_id)
+    by_id = {e.enrollment_id: e for e in enrollments}
+    active = await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
+    participants = await _participants(uow, program, enrollments)
+    mentors = tuple(p for p in participants if by_id[p.enrollment_id].role is Role.MENTOR)
+    mentees = tuple(p for p in participants if by_id[p.enrollment_id].role is Role.MENTEE)
+    pins = tuple(
+        Pin(p.mentor_enrollment_id, p.mentee_enrollment_id)
+        for p in active
+        if p.mentor_enrollment_id in by_id and p.mentee_enrollment_id in by_id
+    )
+    problem = MatchingProblem(
+        mentors,
+        mentees,
+        program.weights,
+        program.rules,
+        cmd.objective or program.objective,
+        pinned=pins,
+        candidates_per_mentee=cmd.candidates_per_mentee,
+        candidates_per_mentor=cmd.candidates_per_mentor,
+    )
+    result = await asyncio.to_thread(match, problem)
+    run_id = new_id("run")
+    await uow.pairs.supersede_proposals(program_id)
+    created_at = uow.clock.now()
+    fresh = [p for p in result.pairs if not p.pinned]
+    pairs = [_new_pair(program, run_id, p, by_id, created_at) for p in fresh]
+    await uow.pairs.put_many(pairs)
+    unmatched_mentees = Counter(u.reason.value for u in result.unmatched if u.role == "mentee")
+    await uow.unmatched.put_many(
+        UnmatchedEntry(
+            entry_id=f"{run_id}:{u.enrollment_id}",
+            run_id=run_id,
+            enrollment_id=u.enrollment_id,
+            employee_id=by_id[u.enrollment_id].employee_id,
+            role=u.role,
+            reason=u.reason,
+            free_places=u.free_places,
+        )
+        for u in result.unmatched
+    )
+    run = MatchingRun(
+        run_id=run_id,
+        program_id=program_id,
+        objective=problem.objective,
+        mentors=len(mentors),
+        mentees=len(mentees),
+        pinned=len(pins),
+        proposed=len(pairs),
+        unmatched_mentees=unmatched_mentees.total(),
+        unmatched_by_reason=dict(unmatched_mentees),
+        total_score=result.total_score,
+        average_score=round(result.total_score / len(result.pairs), 6) if result.pairs else 0.0,
+        candidate_arcs=result.stats.candidate_arcs,
+        scoring_seconds=result.stats.scoring_seconds,
+        solving_seconds=result.stats.solving_seconds,
+        auto_accepted=program.auto_accept,
+        created_at=created_at,
+    )
+    await uow.runs.put(run)
+    await uow.commit()
+    return run
+
+
+async def suggest(
+    program_id: str, employee_id: str, k: int, uow: PairingUnitOfWork
+) -> list[ProposedPair]:
+    """Self-match: the k best mentors with free places for one enrolled mentee."""
+    program = await get_program(program_id, uow)
+    enrollment = await uow.enrollments.active_of(program_id, employee_id)
+    if enrollment is None or enrollment.role is not Role.MENTEE:
+        raise NotFound(f"{employee_id} is not an enrolled mentee of program {program_id}")
+    mentors = [e for e in await uow.enrollments.active_in(program_id) if e.role is Role.MENTOR]
+    taken = Counter(
+        pair.mentor_enrollment_id
+        for pair in await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
+    )
+    free = [e for e in mentors if taken[e.enrollment_id] < e.capacity]
+    people = await _participants(uow, program, [*free, enrollment])
+    mentee = next(p for p in people if p.enrollment_id == enrollment.enrollment_id)
+    problem = MatchingProblem(
+        tuple(p for p in people if p is not mentee), (mentee,), program.weights, program.rules
+    )
+    return await asyncio.to_thread(suggest_mentors, problem, mentee, k)
+
+
+async def _participants(
+    uow: PairingUnitOfWork, program: Program, enrollments: list[Enrollment]
+) -> list[Participant]:
+    """Enrollments joined with the HR projection; people who left are skipped."""
+    employees = await uow.employees.get_many(e.employee_id for e in enrollments)
+    managers = await uow.employees.manager_map(employees)
+    out = []
+    for e in enrollments:
+        person = employees.get(e.employee_id)
+        if person is None or not person.active:
+            continue
+        out.append(
+            to_participant(
+                enrollment_id=e.enrollment_id,
+                employee_id=e.employee_id,
+                department=person.department,
+                team=person.team,
+                manager_id=person.manager_id,
+                chain=reporting_chain(e.employee_id, managers),
+                job_level=person.job_level,
+                birth_year=person.birth_year,
+                languages=frozenset(e.languages),
+                availability=e.availability,
+                topics=e.topic_values,
+                capacity=e.capacity,
+                reference=program.starts_on,
+                avoid=frozenset(e.avoid_employee_ids),
+                prefer=frozenset(e.preferred_employee_ids),
+            )
+        )
+    return out
+
+
+def _new_pair(
+    program: Program,
+    run_id: str,
+    proposed: ProposedPair,
+    by_id: dict[str, Enrollment],
+    at: datetime,
+) -> Pair:
+    mentor, mentee = by_id[proposed.mentor_enrollment_id], by_id[proposed.mentee_enrollment_id]
+    pair = Pair(
+        pair_id=new_id("pair"),
+        program_id=program.program_id,
+        run_id=run_id,
+        group_id=f"grp-{mentor.enrollment_id}" if program.group_size else None,
+        mentor_enrollment_id=mentor.enrollment_id,
+        mentee_enrollment_id=mentee.enrollment_id,
+        mentor_id=mentor.employee_id,
+        mentee_id=mentee.employee_id,
+        breakdown=proposed.breakdown,
+        created_at=at,
+    )
+    if not program.auto_accept:
+        return pair
+    return pair.activate(at, pair_terms(program, mentor, mentee, at.date()))

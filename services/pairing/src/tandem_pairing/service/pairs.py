@@ -1,0 +1,54 @@
+"""Use cases of the pair lifecycle: both sides accept (or one declines), a manager ends it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tandem_contracts.events import PairEndReason
+from tandem_pairing.domain.pairs import Pair, PairTerms, pair_terms
+from tandem_pairing.domain.programs import Program
+from tandem_pairing.service.lookups import as_conflict, get_pair, get_program
+from tandem_pairing.service.ports import PairingUnitOfWork
+
+
+async def end_pairs(
+    uow: PairingUnitOfWork, pairs: Iterable[Pair], reason: PairEndReason
+) -> list[Pair]:
+    now = uow.clock.now()
+    ended = [pair.end(reason, now) for pair in pairs]
+    await uow.pairs.put_many(ended)
+    return ended
+
+
+async def terms_for(pair: Pair, program: Program, uow: PairingUnitOfWork) -> PairTerms | None:
+    """The pair's terms while both enrollments are active; None once a side has withdrawn."""
+    enrollments = await uow.enrollments.active_in(pair.program_id)
+    by_id = {e.enrollment_id: e for e in enrollments}
+    mentor = by_id.get(pair.mentor_enrollment_id)
+    mentee = by_id.get(pair.mentee_enrollment_id)
+    if mentor is None or mentee is None:
+        return None
+    return pair_terms(program, mentor, mentee, uow.clock.today())
+
+
+async def decide_pair(pair_id: str, employee_id: str, accept: bool, uow: PairingUnitOfWork) -> Pair:
+    pair = await get_pair(pair_id, uow)
+    with as_conflict():
+        if accept:
+            program = await get_program(pair.program_id, uow)
+            terms = await terms_for(pair, program, uow)
+            decided = pair.accept(employee_id, uow.clock.now(), terms)
+        else:
+            decided = pair.decline(employee_id)
+    await uow.pairs.put(decided)
+    await uow.commit()
+    return decided
+
+
+async def end_pair(pair_id: str, uow: PairingUnitOfWork) -> Pair:
+    """Ended by the program manager."""
+    pair = await get_pair(pair_id, uow)
+    with as_conflict():
+        [ended] = await end_pairs(uow, [pair], PairEndReason.ENDED_BY_PROGRAM_MANAGER)
+    await uow.commit()
+    return ended

@@ -1,0 +1,107 @@
+"""What the pairing use cases need from storage, named by intent.
+
+The Mongo adapters and the tests' in-memory fakes both implement these protocols, and mypy
+checks both against them: a use case never sees a query language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from tandem_pairing.domain.employees import Employee
+from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
+from tandem_pairing.domain.pairs import Pair, PairStatus
+from tandem_pairing.domain.programs import Program
+from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_servicekit.repository import Page
+from tandem_servicekit.uow import UnitOfWork
+
+
+class EmployeeRepository(Protocol):
+    async def get(self, key: str) -> Employee | None: ...
+    async def get_many(self, keys: Iterable[str]) -> dict[str, Employee]: ...
+    async def put_many(self, items: Iterable[Employee]) -> None: ...
+
+    async def manager_map(self, employee_ids: Iterable[str]) -> dict[str, str | None]:
+        """The manager of each given employee and of everyone above them."""
+        ...
+
+    async def reporting_to(self, roots: Iterable[str]) -> set[str]:
+        """Everyone still employed below any of `roots`, directly or further down."""
+        ...
+
+
+class ProgramRepository(Protocol):
+    async def get(self, key: str) -> Program | None: ...
+    async def put(self, item: Program) -> None: ...
+    async def listing(self) -> list[Program]: ...
+
+
+class EnrollmentRepository(Protocol):
+    async def get(self, key: str) -> Enrollment | None: ...
+    async def put(self, item: Enrollment) -> None: ...
+    async def active_of(self, program_id: str, employee_id: str) -> Enrollment | None: ...
+    async def active_in(self, program_id: str) -> list[Enrollment]: ...
+
+    async def active_for(self, employee_ids: Iterable[str]) -> list[Enrollment]:
+        """The active enrollments of these people, in any program."""
+        ...
+
+    async def page_in(
+        self, program_id: str, status: EnrollmentStatus | None, *, limit: int, skip: int
+    ) -> Page[Enrollment]: ...
+
+
+class PairRepository(Protocol):
+    async def get(self, key: str) -> Pair | None: ...
+    async def put(self, item: Pair) -> None: ...
+    async def put_many(self, items: Iterable[Pair]) -> None: ...
+
+    async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
+        """The active pairs these people are in, as mentor or mentee, in any program."""
+        ...
+
+    async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]: ...
+
+    async def supersede_proposals(self, program_id: str) -> int:
+        """Mark the program's open proposals superseded (a new run replaces them)."""
+        ...
+
+    async def page_in(
+        self,
+        program_id: str,
+        status: PairStatus | None,
+        run_id: str | None,
+        *,
+        limit: int,
+        skip: int,
+    ) -> Page[Pair]: ...
+
+
+class RunRepository(Protocol):
+    async def get(self, key: str) -> MatchingRun | None: ...
+    async def put(self, item: MatchingRun) -> None: ...
+    async def of_program(self, program_id: str) -> list[MatchingRun]: ...
+
+
+class UnmatchedRepository(Protocol):
+    async def put_many(self, items: Iterable[UnmatchedEntry]) -> None: ...
+    async def page_of(self, run_id: str, *, limit: int, skip: int) -> Page[UnmatchedEntry]: ...
+
+
+class PairingUnitOfWork(UnitOfWork, Protocol):
+    """One transaction over the pairing service's repositories."""
+
+    @property
+    def employees(self) -> EmployeeRepository: ...
+    @property
+    def programs(self) -> ProgramRepository: ...
+    @property
+    def enrollments(self) -> EnrollmentRepository: ...
+    @property
+    def pairs(self) -> PairRepository: ...
+    @property
+    def runs(self) -> RunRepository: ...
+    @property
+    def unmatched(self) -> UnmatchedRepository: ...
