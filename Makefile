@@ -33,12 +33,14 @@ demo: .venv/.synced ## embedded Kafka + MongoDB, all four services, a synthetic 
 test: .venv/.synced ## all tests (unit, integration on the embedded servers, end-to-end)
 	$(RUN) pytest -q
 
-lint: .venv/.synced ## ruff (lint + format check)
+lint: .venv/.synced ## ruff (lint + format check), layer contracts (import-linter), declared dependencies
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports --no-cache
+	UV=$(UV) $(RUN) python tools/check_declared_deps.py
 
 typecheck: .venv/.synced ## mypy --strict over every package
-	$(RUN) mypy libs services tests benchmarks
+	$(RUN) mypy libs services tests benchmarks tools
 
 check: lint typecheck test ## lint, types, tests
 
@@ -59,4 +61,4 @@ dev-down: .venv/.synced ## stop them
 	$(RUN) tandem dev down
 
 clean: ## remove local environments and state
-	rm -rf .venv $(TOOLS) .tandem .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv $(TOOLS) .tandem .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -1,0 +1,86 @@
+"""Every service serves an AsyncAPI 3 document naming each event it consumes or publishes,
+with the payload schema from libs/contracts, and every reference in it resolves."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import httpx
+import pytest
+from pydantic.json_schema import models_json_schema
+
+from tandem_contracts import EVENTS_BY_TYPE
+from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+
+SERVICES = ("pairing", "scheduling", "feedback", "metrics")
+EXPECTED = {
+    "pairing": {
+        ("receive", HR_EMPLOYEES): {
+            "org.tandem.hr.employee_hired.v1",
+            "org.tandem.hr.employee_updated.v1",
+            "org.tandem.hr.employee_departed.v1",
+        },
+        ("send", PAIRING): {
+            "org.tandem.pairing.program_opened.v1",
+            "org.tandem.pairing.program_closed.v1",
+            "org.tandem.pairing.participant_enrolled.v1",
+            "org.tandem.pairing.participant_withdrawn.v1",
+            "org.tandem.pairing.pair_created.v1",
+            "org.tandem.pairing.pair_ended.v1",
+        },
+    },
+}
+
+
+async def document(name: str) -> dict[str, Any]:
+    bootstrap = importlib.import_module(f"tandem_{name}.bootstrap")
+    app = bootstrap.build_app()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as http:
+        response = await http.get("/asyncapi.json")
+    assert response.status_code == 200
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def resolve(doc: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        assert part in node, f"dangling reference {ref}"
+        node = node[part]
+    return node
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in refs(v)]
+    return []
+
+
+@pytest.mark.parametrize("name", SERVICES)
+async def test_the_document_lists_each_event_with_its_contract_schema(name: str) -> None:
+    doc = await document(name)
+    assert doc["asyncapi"] == "3.0.0"
+    for ref in refs(doc):
+        resolve(doc, ref)
+    found: dict[tuple[str, str], set[str]] = {}
+    for operation in doc.get("operations", {}).values():
+        channel = resolve(doc, operation["channel"]["$ref"])
+        types = found.setdefault((operation["action"], channel["address"]), set())
+        for message_ref in operation["messages"]:
+            message = resolve(doc, message_ref)
+            if "$ref" in message:
+                message = resolve(doc, message["$ref"])
+            types.add(message["x-ce-type"])
+            model = EVENTS_BY_TYPE[message["x-ce-type"]]
+            assert message["headers"]["properties"]["ce_type"]["const"] == model.event_type
+            payload = resolve(doc, message["payload"]["$ref"])
+            _, expected = models_json_schema(
+                [(model, "validation")], ref_template="#/components/schemas/{model}"
+            )
+            assert payload == expected["$defs"][model.__name__], model.__name__
+    assert found == EXPECTED.get(name, {})
