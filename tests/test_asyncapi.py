@@ -72,7 +72,7 @@ async def test_the_document_lists_each_event_with_its_contract_schema(name: str)
         channel = resolve(doc, operation["channel"]["$ref"])
         types = found.setdefault((operation["action"], channel["address"]), set())
         for message_ref in operation["messages"]:
-            message = resolve(doc, message_ref)
+            message = resolve(doc, message_ref["$ref"])
             if "$ref" in message:
                 message = resolve(doc, message["$ref"])
             types.add(message["x-ce-type"])
