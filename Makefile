@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench clean dev-up dev-down
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr clean dev-up dev-down
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ schemas: .venv/.synced ## regenerate the JSON Schemas of every event
 
 bench: .venv/.synced ## matching benchmark (prints its table)
 	$(RUN) python benchmarks/matching.py
+
+bench-hr: .venv/.synced ## HR ingest benchmark through the live pairing service (prints its tables)
+	$(RUN) python benchmarks/hr_ingest.py
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)
 	$(RUN) tandem dev up

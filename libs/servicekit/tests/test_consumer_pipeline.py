@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from prometheus_client import CollectorRegistry
 
-from tandem_contracts import EventMeta, encode
+from tandem_contracts import Event, EventMeta, encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeHired
 from tandem_contracts.examples import example_events
 from tandem_servicekit.consumer import (
     ConsumerMetrics,
     DeadLetterRouter,
     EventConsumer,
+    EventHandler,
     IncomingRecord,
     Outcome,
 )
@@ -26,22 +25,20 @@ HIRED = next(e for e in example_events() if isinstance(e, EmployeeHired))
 FAST = RetrySettings(initial_delay_s=0.001, max_delay_s=0.002, attempts_before_nack=3)
 
 
-def record_of(
-    event: object = HIRED, offset: int = 0, event_id: str | None = None
-) -> IncomingRecord:
-    out = encode(event, source="/hr/test", event_id=event_id)  # type: ignore[arg-type]
+def record_of(event: Event = HIRED, offset: int = 0, event_id: str | None = None) -> IncomingRecord:
+    out = encode(event, source="/hr/test", event_id=event_id)
     return IncomingRecord("hr.employees.v1", 0, offset, out.key, out.value, out.headers)
 
 
 class Harness:
-    def __init__(self, handler: Callable[..., object]) -> None:
+    def __init__(self, handler: EventHandler[FakeUnitOfWork]) -> None:
         self.uow = FakeUnitOfWork()
         self.publisher = RecordingPublisher()
         self.health = Health()
         self.calls: list[str] = []
         self.consumer = EventConsumer.per_event(
             group="tandem-test",
-            handlers={EmployeeHired: handler},  # type: ignore[dict-item]
+            handlers={EmployeeHired: handler},
             uow_factory=lambda: self.uow,
             dead_letters=DeadLetterRouter(self.publisher, "tandem-test"),
             retry=FAST,

@@ -28,7 +28,7 @@ from tandem_servicekit.consumer import (
 from tandem_servicekit.health import Health
 from tandem_servicekit.mongo import Document, make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import KafkaPublisher, Publisher
 from tandem_servicekit.settings import MongoSettings, OutboxSettings, ServiceSettings
 from tandem_servicekit.testing import RecordingPublisher, read_topic
 from tandem_servicekit.topics_admin import ensure_topics
@@ -43,11 +43,11 @@ def uow_for(client: AsyncMongoClient[Document], settings: ServiceSettings) -> Mo
     return MongoUnitOfWork(client, settings.mongo.database, source="/t", clock=FakeClock())
 
 
-def relay_for(settings: ServiceSettings, publisher: object) -> OutboxRelay:
+def relay_for(settings: ServiceSettings, publisher: Publisher) -> OutboxRelay:
     client = make_client(settings.mongo)
     return OutboxRelay(
         client[settings.mongo.database],
-        publisher,  # type: ignore[arg-type]
+        publisher,
         OutboxSettings(batch_size=2),
         OutboxMetrics(CollectorRegistry()),
     )

@@ -76,6 +76,9 @@ class FakePairs(FakeRepository[Pair]):
             lambda p: p.status is PairStatus.ACTIVE and bool({p.mentor_id, p.mentee_id} & ids)
         )
 
+    async def any_active(self) -> bool:
+        return any(p.status is PairStatus.ACTIVE for p in self.items.values())
+
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]:
         wanted = set(statuses)
         return self._where(lambda p: p.program_id == program_id and p.status in wanted)

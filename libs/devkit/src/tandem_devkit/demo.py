@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from tandem_contracts import encode
-from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+from tandem_contracts.topics import PAIRING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import ServiceSet
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
-from tandem_servicekit.testing import read_topic
+from tandem_servicekit.testing import read_topic, wait_until
 from tandem_simulation import TOPIC_NAMES, company
 
 DEMO_EMPLOYEES = 400
@@ -58,14 +58,10 @@ async def run_company(
     hr = KafkaPublisher(kafka, client_id="demo-hr-system")
     await hr.start()
     try:
-        for person in people:
-            record = encode(person.hr_event(), source="/hr/demo-workday")
-            await hr.send(
-                kafka.topic(HR_EMPLOYEES),
-                key=record.key,
-                value=record.value,
-                headers=record.headers,
-            )
+        records = [encode(person.hr_event(), source="/hr/demo-workday") for person in people]
+        await hr.send_many(
+            [ProducerRecord(kafka.topic(r.topic), r.key, r.value, r.headers) for r in records]
+        )
     finally:
         await hr.stop()
     async with httpx.AsyncClient(base_url=pairing_url, timeout=120) as http:
@@ -148,9 +144,11 @@ async def _until_known(
     http: httpx.AsyncClient, employee_ids: list[str], timeout_s: float = 60
 ) -> None:
     """Wait until the pairing projection has consumed the HR events (it is asynchronous)."""
-    deadline = time.monotonic() + timeout_s
-    for employee_id in (employee_ids[-1], *employee_ids):
-        while (await http.get(f"/employees/{employee_id}")).status_code != 200:
-            if time.monotonic() > deadline:
-                raise TimeoutError("pairing did not receive the HR events in time")
-            await asyncio.sleep(0.1)
+    missing = [employee_ids[-1], *employee_ids]
+
+    async def all_known() -> bool:
+        while missing and (await http.get(f"/employees/{missing[0]}")).status_code == 200:
+            missing.pop(0)
+        return not missing
+
+    await wait_until(all_known, timeout_s, 0.1, what="pairing receiving the HR events")

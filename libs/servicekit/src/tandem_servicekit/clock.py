@@ -2,7 +2,9 @@
 
 Use cases read time only through the unit of work's clock, so a test can pin "now" (a pair
 activated on a given day, a program that starts next week) and dates are always UTC, never the
-host's local time.
+host's local time. Infrastructure time stays on the system clock on purpose: the outbox lease
+is compared across processes, and `published_at` / `tandem_dlq_failed_at` record when
+something really happened.
 """
 
 from __future__ import annotations

@@ -83,6 +83,16 @@ class MongoRepository(Generic[M]):
         for item in batch:
             self._tracker.stored(item)
 
+    async def add_many(self, items: Iterable[M]) -> None:
+        """Insert items that are new (one `insert_many`, much cheaper than upserts); a key that
+        exists already fails the unit of work, so use it only for what `get_many` did not find."""
+        batch = list(items)
+        if not batch:
+            return
+        await self._c.insert_many([to_document(i, self.key) for i in batch], session=self._s)
+        for item in batch:
+            self._tracker.stored(item)
+
     async def _find(
         self, query: Document, *, sort: str | None = None, limit: int = 0, skip: int = 0
     ) -> list[M]:

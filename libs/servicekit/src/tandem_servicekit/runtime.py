@@ -53,7 +53,6 @@ U_co = TypeVar("U_co", bound=MongoUnitOfWork, covariant=True)
 log = get_logger("tandem.runtime")
 STARTUP_ATTEMPTS = 30
 READINESS_TIMEOUT_S = 2.0
-DEFAULT_BATCH_RECORDS = 500
 
 
 class UnitOfWorkClass(Protocol[U_co]):
@@ -168,10 +167,11 @@ class ServiceRuntime(Generic[U]):
         types: Iterable[type[Event]],
         handler: BatchHandler[U],
         *,
-        max_records: int = DEFAULT_BATCH_RECORDS,
+        max_records: int | None = None,
     ) -> None:
-        """Consume `topic` in batches of up to `max_records`: one transaction per batch (a
-        poison record is split off alone), offsets committed after the batch is stored."""
+        """Consume `topic` in batches of up to `max_records` (default: the consumer settings):
+        one transaction per batch (a poison record is split off alone), offsets committed after
+        the batch is stored."""
         consumer = self._consumer(types, handler)
 
         async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
@@ -179,7 +179,8 @@ class ServiceRuntime(Generic[U]):
             records = raw if isinstance(raw, tuple) else (raw,)
             await consumer.process_batch([_incoming(r) for r in records])
 
-        self._register(topic, consumer, on_batch, batch=True, max_records=max_records)
+        limit = max_records or self.settings.consumer.batch_max_records
+        self._register(topic, consumer, on_batch, batch=True, max_records=limit)
 
     def _register(
         self,

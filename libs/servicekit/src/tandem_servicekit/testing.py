@@ -81,6 +81,12 @@ class FakeRepository(Generic[M]):
         for item in items:
             await self.put(item)
 
+    async def add_many(self, items: Iterable[M]) -> None:
+        for item in items:
+            if getattr(item, self.key) in self.items:
+                raise KeyError(f"{getattr(item, self.key)} exists already")
+            await self.put(item)
+
     def _where(self, predicate: Callable[[M], bool], *, sort: str | None = None) -> list[M]:
         found = [i for i in self.items.values() if predicate(i)]
         return sorted(found, key=lambda i: getattr(i, sort or self.key))
@@ -91,7 +97,11 @@ class FakeRepository(Generic[M]):
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[bool]], timeout_s: float = 15.0, interval_s: float = 0.05
+    check: Callable[[], Awaitable[bool]],
+    timeout_s: float = 15.0,
+    interval_s: float = 0.05,
+    *,
+    what: str = "condition",
 ) -> float:
     """Poll `check` until it holds; returns the seconds it took, fails after the timeout."""
     started = time.monotonic()
@@ -99,7 +109,7 @@ async def wait_until(
         if await check():
             return time.monotonic() - started
         await asyncio.sleep(interval_s)
-    raise AssertionError(f"condition not met within {timeout_s} s")
+    raise AssertionError(f"{what} not met within {timeout_s} s")
 
 
 @dataclass

@@ -105,6 +105,9 @@ class MongoPairs(MongoRepository[Pair]):
             sort="pair_id",
         )
 
+    async def any_active(self) -> bool:
+        return await self._first({"status": PairStatus.ACTIVE.value}) is not None
+
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]:
         return await self._find(
             {"program_id": program_id, "status": {"$in": [s.value for s in statuses]}},
@@ -157,6 +160,7 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db["enrollments"].create_index([("program_id", 1), ("employee_id", 1), ("status", 1)])
     await db["enrollments"].create_index([("employee_id", 1), ("status", 1)])
     await db["pairs"].create_index([("program_id", 1), ("status", 1)])
+    await db["pairs"].create_index("status")
     await db["pairs"].create_index([("mentor_id", 1), ("status", 1)])
     await db["pairs"].create_index([("mentee_id", 1), ("status", 1)])
     await db["pairs"].create_index("run_id")

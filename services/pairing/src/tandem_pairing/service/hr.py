@@ -39,7 +39,8 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
             departed.add(event.employee_id)
         elif current is None or not current.active or current.manager_id != updated.manager_id:
             moved.add(event.employee_id)
-    await uow.employees.put_many(changed.values())
+    await uow.employees.add_many(e for i, e in changed.items() if i not in known)
+    await uow.employees.put_many(e for i, e in changed.items() if i in known)
     if departed:
         ended = await end_pairs(
             uow, await uow.pairs.active_for(departed), PairEndReason.PARTICIPANT_DEPARTED
@@ -48,7 +49,9 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
         await withdraw_enrollments(uow, enrollments, PairEndReason.PARTICIPANT_DEPARTED)
         log.info("employees departed", employees=len(departed), ended_pairs=len(ended))
     still_here = {e for e in moved if changed[e].active}
-    if still_here:
+    # With no active pair anywhere (a first bulk load) there is nothing a new manager can break,
+    # so the walk down the changed people's subtrees is skipped.
+    if still_here and await uow.pairs.any_active():
         conflicts = await _end_reporting_line_conflicts(uow, still_here)
         if conflicts:
             log.info("reporting-line conflicts ended pairs", ended_pairs=conflicts)

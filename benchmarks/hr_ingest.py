@@ -1,0 +1,443 @@
+"""HR ingest benchmark: how fast the pairing service's projection takes HR events, end to end.
+
+    uv run python benchmarks/hr_ingest.py                 # 20,000 hires + 5,000 updates
+    uv run python benchmarks/hr_ingest.py --hires 5000 --updates 1000 --departures 100
+
+Everything runs on the embedded stack, started for the run, with the pairing service as its own
+process (`python -m tandem_pairing`, as deployed), fed over Kafka like an HR system would:
+
+1. Baseline: raw `insert_many` of the same employee documents into a scratch collection of the
+   same database server (batches of 1,000): the ceiling a projection could approach.
+2. Per-record consumption (`TANDEM_PAIRING_CONSUMER__BATCH_MAX_RECORDS=1`, one transaction per
+   record: how the service consumed before batching), on a smaller slice so it ends in time.
+3. Batch consumption (the default): hires then updates, timed from the first record sent until
+   the service's own `/metrics` count every one of them as processed. First-call: until the
+   first record is processed; steady state: the rate over the rest.
+4. Departures at a steady 10/s of mentees in active pairs (matched over HTTP beforehand): the
+   time from sending each departure until its `PairEnded` is on `tandem.pairing.v1`, read by an
+   independent consumer. Measured while the service is otherwise idle and while a bulk update
+   load is streaming in at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from tandem_contracts import Event, decode, encode
+from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairEnded
+from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+from tandem_devkit.embedded import StackInfo, start_stack, stop_stack
+from tandem_devkit.services import ServiceSet, start_services, wait_ready
+from tandem_servicekit.mongo import make_client
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
+from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile
+from tandem_simulation import TOPIC_NAMES, SyntheticPerson, company
+
+app = typer.Typer(add_completion=False)
+console = Console(width=160)
+SEED = 7
+DEPARTURE_RATE = 10.0
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+@dataclass
+class IngestResult:
+    label: str
+    records: int
+    seconds: float
+    first_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds
+
+    @property
+    def steady_rate(self) -> float:
+        rest = self.seconds - self.first_s
+        return (self.records - 1) / rest if rest > 0 else float("nan")
+
+
+class Bench:
+    def __init__(self, stack: StackInfo, workdir: Path) -> None:
+        self.stack = stack
+        self.workdir = workdir
+        self.kafka = KafkaSettings(
+            bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED
+        )
+        self.runs = 0
+
+    def records_of(self, events: list[Event], prefix: str) -> list[ProducerRecord]:
+        out = []
+        for event in events:
+            r = encode(event, source="/hr/bench")
+            out.append(ProducerRecord(prefix + r.topic, r.key, r.value, r.headers))
+        return out
+
+    def start_pairing(self, batch_max_records: int) -> tuple[ServiceSet, str]:
+        self.runs += 1
+        prefix = f"bench{self.runs}."
+        env = {"TANDEM_PAIRING_CONSUMER__BATCH_MAX_RECORDS": str(batch_max_records)}
+        env["TANDEM_PAIRING_LOG_LEVEL"] = "WARNING"
+        running = start_services(
+            self.stack,
+            self.workdir,
+            names=("pairing",),
+            topic_prefix=prefix,
+            database_suffix=f"_bench{self.runs}",
+            extra_env=env,
+        )
+        wait_ready(running, timeout_s=120)
+        return running, prefix
+
+    async def processed(self, http: httpx.AsyncClient, topic: str) -> float:
+        text = (await http.get("/metrics")).text
+        total = 0.0
+        for line in text.splitlines():
+            counted = 'outcome="processed"' in line or 'outcome="duplicate"' in line
+            if line.startswith("tandem_consumer_records_total{") and counted:
+                total += float(line.rsplit(" ", 1)[1]) if f'topic="{topic}"' in line else 0.0
+        return total
+
+    async def ingest(self, label: str, events: list[Event], batch_max_records: int) -> IngestResult:
+        running, prefix = self.start_pairing(batch_max_records)
+        try:
+            url = running.services["pairing"].url
+            topic = prefix + HR_EMPLOYEES
+            records = self.records_of(events, prefix)
+            publisher = KafkaPublisher(self.kafka, client_id="bench-hr")
+            await publisher.start()
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                started = time.monotonic()
+                await publisher.send_many(records)
+                first = await until(lambda: self._at_least(http, topic, 1))
+                done = await until(lambda: self._at_least(http, topic, len(records)), 3600)
+            await publisher.stop()
+            return IngestResult(label, len(records), done - started, first - started)
+        finally:
+            running.stop()
+
+    async def _at_least(self, http: httpx.AsyncClient, topic: str, n: int) -> bool:
+        return await self.processed(http, topic) >= n
+
+    async def departures(
+        self, people: list[SyntheticPerson], count: int, background: list[Event]
+    ) -> list[float]:
+        """Latency (s) from each departure sent until its PairEnded is readable downstream."""
+        running, prefix = self.start_pairing(500)
+        try:
+            url = running.services["pairing"].url
+            publisher = KafkaPublisher(self.kafka, client_id="bench-hr")
+            await publisher.start()
+            await publisher.send_many(self.records_of([p.hr_event() for p in people], prefix))
+            async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+                topic = prefix + HR_EMPLOYEES
+                await until(lambda: self._at_least(http, topic, len(people)), 600)
+                mentees = await self.matched_mentees(http, people)
+            chosen = mentees[:count]
+            reader = EndedReader(self.stack.kafka_bootstrap, prefix + PAIRING)
+            await reader.start()
+            reading = asyncio.create_task(reader.until_ended(set(chosen), timeout_s=300))
+            load = asyncio.create_task(self.stream(publisher, background, prefix))
+            sent: dict[str, float] = {}
+            departed_at = people[0].hr_event().effective_at
+            schedule = time.monotonic()
+            for n, employee_id in enumerate(chosen):
+                await asyncio.sleep(max(0.0, schedule + n / DEPARTURE_RATE - time.monotonic()))
+                event = EmployeeDeparted(
+                    employee_id=employee_id,
+                    departed_on=departed_at.date(),
+                    effective_at=departed_at.replace(year=departed_at.year + 200),
+                )
+                [record] = self.records_of([event], prefix)
+                sent[employee_id] = time.monotonic()
+                await publisher.send_many([record])
+            seen = await reading
+            load.cancel()
+            await reader.stop()
+            await publisher.stop()
+            return [seen[e] - sent[e] for e in chosen if e in seen]
+        finally:
+            running.stop()
+
+    async def stream(self, publisher: KafkaPublisher, events: list[Event], prefix: str) -> None:
+        """A bulk load alongside the departures: batches of 500 as fast as the broker takes."""
+        records = self.records_of(events, prefix)
+        for start in range(0, len(records), 500):
+            await publisher.send_many(records[start : start + 500])
+
+    async def matched_mentees(
+        self, http: httpx.AsyncClient, people: list[SyntheticPerson]
+    ) -> list[str]:
+        program = {
+            "name": "Bench",
+            "starts_on": "2027-01-11",
+            "ends_on": "2027-07-09",
+            "duration_weeks": 26,
+            "session_minutes": 45,
+            "topics": list(TOPIC_NAMES),
+            "mentor_capacity": 2,
+            "auto_accept": True,
+        }
+        program_id = (await http.post("/programs", json=program)).json()["program_id"]
+        await http.post(f"/programs/{program_id}/open")
+        for person in people:
+            if person.role is not None:
+                reply = await http.post(
+                    f"/programs/{program_id}/enrollments", json=person.enrollment_request()
+                )
+                reply.raise_for_status()
+        run = await http.post(f"/programs/{program_id}/matching-runs")
+        run.raise_for_status()
+        mentees: list[str] = []
+        skip = 0
+        while True:
+            params: dict[str, str | int] = {"state": "active", "limit": 1000, "skip": skip}
+            page = (await http.get(f"/programs/{program_id}/pairs", params=params)).json()
+            mentees += [p["mentee_id"] for p in page["items"]]
+            skip += 1000
+            if skip >= page["total"]:
+                return sorted(mentees)
+
+
+class EndedReader:
+    """An independent consumer of the pairing topic noting when each PairEnded arrives (it
+    polls all the time, concurrently with the departures being sent)."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+        )
+        self._topic = topic
+        self.seen: dict[str, float] = {}
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        partitions = None
+        while partitions is None:
+            partitions = self._consumer.partitions_for_topic(self._topic)
+            if partitions is None:
+                await self._consumer._client.force_metadata_update()
+                await asyncio.sleep(0.1)
+        assigned = [TopicPartition(self._topic, p) for p in sorted(partitions)]
+        self._consumer.assign(assigned)
+        # From the beginning (Tansu's "latest" offset is unreliable); PairEnded events before
+        # the departures start are ignored by the caller's mentee filter.
+        await self._consumer.seek_to_beginning(*assigned)
+
+    async def until_ended(self, wanted: set[str], timeout_s: float) -> dict[str, float]:
+        deadline = time.monotonic() + timeout_s
+        while not wanted <= set(self.seen) and time.monotonic() < deadline:
+            batch = await self._consumer.getmany(timeout_ms=50)
+            now = time.monotonic()
+            for records in batch.values():
+                for r in records:
+                    event = decode(list(r.headers or ()), r.value).event
+                    if isinstance(event, PairEnded) and event.mentee_id not in self.seen:
+                        self.seen[event.mentee_id] = now
+        return self.seen
+
+    async def stop(self) -> None:
+        await self._consumer.stop()
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 600) -> float:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if await check():
+            return time.monotonic()
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the service did not get there in time")
+
+
+async def insert_many_rates(stack: StackInfo, people: list[SyntheticPerson]) -> list[IngestResult]:
+    """The same documents the projection stores, written with plain insert_many; and the floor
+    of an idempotent projection: those documents plus one inbox marker each, 500 per
+    transaction (what any transactional-inbox consumer must write, before reading anything)."""
+    client = make_client(MongoSettings(uri=stack.mongo_uri, database="bench_baseline"))
+    collection = client["bench_baseline"]["employees"]
+    docs = []
+    for p in people:
+        e = p.hr_event()
+        docs.append(
+            {
+                "_id": e.employee_id,
+                "employee_id": e.employee_id,
+                "active": True,
+                "effective_at": e.effective_at,
+                "manager_id": e.manager_id,
+                "department": e.department,
+                "team": e.team,
+                "job_level": e.job_level,
+                "birth_year": e.birth_year,
+                "languages": list(e.languages),
+                "time_zone": e.time_zone,
+                "departed_on": None,
+            }
+        )
+    started = time.monotonic()
+    first = 0.0
+    for start in range(0, len(docs), 1000):
+        await collection.insert_many(docs[start : start + 1000], ordered=False)
+        first = first or time.monotonic()
+    raw = IngestResult(
+        "raw insert_many (1,000 per call)", len(docs), time.monotonic() - started, first - started
+    )
+    await client.drop_database("bench_baseline")
+    db = client["bench_baseline"]
+    started, first = time.monotonic(), 0.0
+    for start in range(0, len(docs), 500):
+        chunk = docs[start : start + 500]
+        async with client.start_session() as session:
+            await session.start_transaction()
+            await db["employees"].insert_many(chunk, session=session)
+            markers = [
+                {"_id": f"g|{d['_id']}", "type": "t", "at": d["effective_at"]} for d in chunk
+            ]
+            await db["inbox"].insert_many(markers, session=session)
+            await session.commit_transaction()
+        first = first or time.monotonic()
+    floor = IngestResult(
+        "documents + inbox markers, 500 per transaction",
+        len(docs),
+        time.monotonic() - started,
+        first - started,
+    )
+    await client.drop_database("bench_baseline")
+    await client.close()
+    return [raw, floor]
+
+
+def updates_of(people: list[SyntheticPerson], count: int) -> list[Event]:
+    events: list[Event] = []
+    for n in range(count):
+        hired = people[n % len(people)].hr_event()
+        fields = hired.model_dump(exclude={"hired_on"})
+        fields["job_level"] = min(12, hired.job_level + 1)
+        fields["effective_at"] = hired.effective_at.replace(
+            year=hired.effective_at.year + 1 + n // len(people)
+        )
+        events.append(EmployeeUpdated(**fields))
+    return events
+
+
+@app.command()
+def main(
+    hires: Annotated[int, typer.Option(help="employees hired in the batch run")] = 20_000,
+    updates: Annotated[int, typer.Option(help="updates after the hires")] = 5_000,
+    per_record: Annotated[int, typer.Option(help="records for the per-record baseline")] = 2_000,
+    departures: Annotated[int, typer.Option(help="departures at 10/s, per load case")] = 200,
+    company_size: Annotated[
+        int, typer.Option(help="company matched before the departures")
+    ] = 2_000,
+) -> None:
+    console.print(
+        f"CPU: {cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
+    )
+    people = company(hires, seed=SEED)
+    hr_events: list[Event] = [p.hr_event() for p in people]
+    all_events = hr_events + updates_of(people, updates)
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
+        stack = start_stack(Path(tmp) / "stack")
+        try:
+            results, latencies = asyncio.run(
+                run(stack, Path(tmp), people, all_events, per_record, departures, company_size)
+            )
+        finally:
+            stop_stack(stack)
+    report(results, latencies)
+
+
+async def run(
+    stack: StackInfo,
+    workdir: Path,
+    people: list[SyntheticPerson],
+    all_events: list[Event],
+    per_record: int,
+    departures: int,
+    company_size: int,
+) -> tuple[list[IngestResult], dict[str, list[float]]]:
+    bench = Bench(stack, workdir)
+    results = await insert_many_rates(stack, people)
+    console.print(f"baselines done: {results[0].rate:,.0f} and {results[1].rate:,.0f} docs/s")
+    results.append(
+        await bench.ingest("pairing, one record per transaction", all_events[:per_record], 1)
+    )
+    console.print(f"per-record done: {results[-1].rate:,.0f} events/s")
+    results.append(await bench.ingest("pairing, batches of up to 500", all_events, 500))
+    console.print(f"batched done: {results[-1].rate:,.0f} events/s")
+    matched = company(company_size, seed=SEED + 1)
+    latencies = {
+        "idle": await bench.departures(matched, departures, []),
+        "during a bulk load": await bench.departures(
+            matched, departures, updates_of(matched, 20_000)
+        ),
+    }
+    return results, latencies
+
+
+def report(results: list[IngestResult], latencies: dict[str, list[float]]) -> None:
+    baseline = results[0].rate
+    table = Table(title="HR ingest into the pairing projection (embedded stack, this machine)")
+    for column in (
+        "path",
+        "records",
+        "wall s",
+        "first record s",
+        "events/s",
+        "steady /s",
+        "vs insert_many",
+    ):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for r in results:
+        table.add_row(
+            r.label,
+            f"{r.records:,}",
+            f"{r.seconds:.2f}",
+            f"{r.first_s:.3f}",
+            f"{r.rate:,.0f}",
+            f"{r.steady_rate:,.0f}",
+            f"{r.rate / baseline:.2f}x",
+        )
+    console.print(table)
+    lat = Table(title=f"Departure → PairEnded at {DEPARTURE_RATE:.0f}/s")
+    for column in ("load", "departures", "p50 s", "p99 s", "max s"):
+        lat.add_column(column, justify="left" if column == "load" else "right")
+    for load, values in latencies.items():
+        ordered = sorted(values)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else float("nan")
+        lat.add_row(
+            load,
+            f"{len(values)}",
+            f"{statistics.median(ordered):.3f}" if ordered else "-",
+            f"{p99:.3f}",
+            f"{max(ordered):.3f}" if ordered else "-",
+        )
+    console.print(lat)
+
+
+if __name__ == "__main__":
+    app()
