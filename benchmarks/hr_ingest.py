@@ -91,11 +91,7 @@ class Bench:
         self.runs = 0
 
     def records_of(self, events: list[Event], prefix: str) -> list[ProducerRecord]:
-        out = []
-        for event in events:
-            r = encode(event, source="/hr/bench")
-            out.append(ProducerRecord(prefix + r.topic, r.key, r.value, r.headers))
-        return out
+        return [ProducerRecord.of(encode(e, source="/hr/bench"), prefix) for e in events]
 
     def start_pairing(self, batch_max_records: int) -> tuple[ServiceSet, str]:
         self.runs += 1

@@ -29,7 +29,9 @@ PROVIDED_BY = {"bson": "pymongo", "gridfs": "pymongo"}
 
 
 def packages() -> list[Path]:
-    return sorted(p.parent for p in ROOT.glob("*/*/pyproject.toml") if p.parts[-3] in {"libs", "services"})
+    return sorted(
+        p.parent for p in ROOT.glob("*/*/pyproject.toml") if p.parts[-3] in {"libs", "services"}
+    )
 
 
 def declared(project: Path) -> tuple[str, set[str]]:
@@ -82,7 +84,11 @@ def installed_alone_check() -> list[str]:
             env = {**os.environ, "UV_PROJECT_ENVIRONMENT": scratch}
             sync = subprocess.run(
                 [uv, "sync", "--frozen", "--no-dev", "--package", name, "--quiet"],
-                cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if sync.returncode != 0:
                 problems.append(f"{name}: uv sync --package failed: {sync.stderr.strip()[-500:]}")

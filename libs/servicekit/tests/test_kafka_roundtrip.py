@@ -7,7 +7,7 @@ from collections import defaultdict
 from tandem_contracts import decode, encode
 from tandem_contracts.examples import example_events
 from tandem_contracts.topics import TOPICS
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import ServiceSettings
 from tandem_servicekit.testing import read_topic
 from tandem_servicekit.topics_admin import ensure_topics
@@ -30,12 +30,7 @@ async def test_every_event_round_trips_through_kafka(settings: ServiceSettings) 
         for event in example_events():
             record = encode(event, source="/tandem/test")
             sent[record.meta.id] = (event, record)
-            await publisher.send(
-                kafka.topic(record.topic),
-                key=record.key,
-                value=record.value,
-                headers=record.headers,
-            )
+            await publisher.send_many([ProducerRecord.of(record, kafka.topic_prefix)])
     finally:
         await publisher.stop()
 

@@ -31,6 +31,7 @@ def test_embedded_profile_only_relaxes_what_tansu_needs() -> None:
         "auto_offset_reset": "earliest",
         "session_timeout_ms": 2_000,
         "heartbeat_interval_ms": 300,
+        "fetch_max_wait_ms": 50,
     }
 
 

@@ -15,7 +15,7 @@ from tandem_pairing.domain.participants import reporting_chain
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_servicekit.clock import Clock
-from tandem_servicekit.repository import Page
+from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
 
 
@@ -61,10 +61,10 @@ class FakeEnrollments(FakeRepository[Enrollment]):
         return self._where(lambda e: e.active and e.employee_id in ids)
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, *, limit: int, skip: int
+        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
     ) -> Page[Enrollment]:
         found = self._where(lambda e: e.program_id == program_id and status in (None, e.status))
-        return self._page(found, limit=limit, skip=skip)
+        return self._page(found, paging)
 
 
 class FakePairs(FakeRepository[Pair]):
@@ -90,13 +90,7 @@ class FakePairs(FakeRepository[Pair]):
         return len(proposals)
 
     async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        *,
-        limit: int,
-        skip: int,
+        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
     ) -> Page[Pair]:
         found = self._where(
             lambda p: (
@@ -105,7 +99,7 @@ class FakePairs(FakeRepository[Pair]):
                 and run_id in (None, p.run_id)
             )
         )
-        return self._page(found, limit=limit, skip=skip)
+        return self._page(found, paging)
 
 
 class FakeRuns(FakeRepository[MatchingRun]):
@@ -118,8 +112,8 @@ class FakeRuns(FakeRepository[MatchingRun]):
 class FakeUnmatched(FakeRepository[UnmatchedEntry]):
     key = "entry_id"
 
-    async def page_of(self, run_id: str, *, limit: int, skip: int) -> Page[UnmatchedEntry]:
-        return self._page(self._where(lambda u: u.run_id == run_id), limit=limit, skip=skip)
+    async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]:
+        return self._page(self._where(lambda u: u.run_id == run_id), paging)
 
 
 class FakePairingUnitOfWork(FakeUnitOfWork):

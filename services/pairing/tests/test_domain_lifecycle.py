@@ -211,7 +211,16 @@ def test_program_states_and_places() -> None:
     closed = opened.close(T)
     with pytest.raises(ProgramStateError):
         closed.close(T)
-    assert [type(e) for e in closed.collect_new_events()] == [ProgramOpened, ProgramClosed]
+    opened_event, closed_event = closed.collect_new_events()
+    assert isinstance(opened_event, ProgramOpened)
+    assert isinstance(closed_event, ProgramClosed)
+    assert (opened_event.program_id, opened_event.topics, opened_event.opened_at) == (
+        "g",
+        ("ai",),
+        T,
+    )
+    assert (opened_event.session_minutes, opened_event.starts_on) == (45, date(2027, 1, 11))
+    assert closed_event.closed_at == T
     assert program().places_per_mentor == 2
     assert program(format=ProgramFormat.GROUP, group_size=5).places_per_mentor == 5
 

@@ -9,11 +9,13 @@ persisted and never serialised.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, PrivateAttr
 
 from tandem_contracts.base import Event
+
+E = TypeVar("E", bound=Event)
 
 
 class Aggregate(BaseModel):
@@ -25,6 +27,18 @@ class Aggregate(BaseModel):
         """This aggregate with `events` added to those not yet collected (returns self)."""
         self._new_events = (*self._new_events, *events)
         return self
+
+    def announcing(self, event_type: type[E], **fields: Any) -> Self:
+        """Record an `event_type` event carrying this aggregate's fields of the same names
+        (same name, same meaning), except those given in `fields`; the event's own validation
+        rejects anything missing, so a renamed field fails loudly, never silently."""
+        own = type(self).model_fields
+        carried = {
+            name: getattr(self, name)
+            for name in event_type.model_fields
+            if name in own and name not in fields
+        }
+        return self.recording(event_type(**carried, **fields))
 
     def collect_new_events(self) -> tuple[Event, ...]:
         """The events recorded since the last collection, oldest first; clears them."""

@@ -57,13 +57,27 @@ class ContractModel(BaseModel):
 class Event(ContractModel):
     """An immutable, strictly validated event payload (the CloudEvents `data`).
 
-    Subclasses declare `event_type` (the CloudEvents `ce_type`), the `topic` they travel on and
-    the field holding the aggregate id that keys the record, so one aggregate stays ordered.
+    Subclasses declare, as class arguments, their `type` (the CloudEvents `ce_type`), the
+    `topic` they travel on and the `key` field holding the aggregate id that keys the record,
+    so one aggregate stays ordered.
     """
 
     event_type: ClassVar[str]
     topic: ClassVar[str]
     key_field: ClassVar[str]
+
+    def __init_subclass__(
+        cls, *, type: str = "", topic: str = "", key: str = "", **kwargs: Any
+    ) -> None:
+        """`class PairEnded(Event, type="org.tandem...", topic=PAIRING, key="pair_id")`; an
+        intermediate base may set `topic` and `key` for the event types below it."""
+        super().__init_subclass__(**kwargs)
+        if type:
+            cls.event_type = type
+        if topic:
+            cls.topic = topic
+        if key:
+            cls.key_field = key
 
     def aggregate_id(self) -> str:
         """The record key and CloudEvents subject."""

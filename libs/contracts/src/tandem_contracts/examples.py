@@ -4,28 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from tandem_contracts import events as ev
 from tandem_contracts.base import Event
-from tandem_contracts.events import (
-    CompetenceAssessed,
-    EmployeeDeparted,
-    EmployeeHired,
-    EmployeeUpdated,
-    FeedbackSubmitted,
-    PairCreated,
-    PairEnded,
-    PairEndReason,
-    PairMember,
-    ParticipantEnrolled,
-    ParticipantWithdrawn,
-    ProgramClosed,
-    ProgramOpened,
-    SessionCancelled,
-    SessionHeld,
-    SessionMissed,
-    SessionRescheduled,
-    SessionScheduled,
-    TopicExpertise,
-)
 from tandem_contracts.events.feedback import AssessmentPhase
 from tandem_contracts.events.scheduling import CancellationReason, MissedBy
 from tandem_contracts.values import (
@@ -46,13 +26,13 @@ BERLIN_MORNINGS = Availability(
 
 def example_events() -> list[Event]:
     """A valid instance of each registered event type."""
-    mentor = PairMember(
+    mentor = ev.PairMember(
         employee_id="e-100",
         enrollment_id="en-1",
         languages=("de", "en"),
         availability=BERLIN_MORNINGS,
     )
-    mentee = PairMember(
+    mentee = ev.PairMember(
         employee_id="e-200", enrollment_id="en-2", languages=("de",), availability=BERLIN_MORNINGS
     )
     hr_fields = {
@@ -70,10 +50,10 @@ def example_events() -> list[Event]:
     }
     session = {"session_id": "s-1", "pair_id": "p-1", "program_id": "prog-1"}
     return [
-        EmployeeHired(**hr_fields, hired_on=date(2024, 9, 1)),
-        EmployeeUpdated(**{**hr_fields, "job_level": 3}),
-        EmployeeDeparted(employee_id="e-100", departed_on=date(2027, 3, 31), effective_at=AT),
-        ProgramOpened(
+        ev.EmployeeHired(**hr_fields, hired_on=date(2024, 9, 1)),
+        ev.EmployeeUpdated(**{**hr_fields, "job_level": 3}),
+        ev.EmployeeDeparted(employee_id="e-100", departed_on=date(2027, 3, 31), effective_at=AT),
+        ev.ProgramOpened(
             program_id="prog-1",
             name="Digital Leadership 2027",
             starts_on=date(2027, 1, 11),
@@ -85,26 +65,26 @@ def example_events() -> list[Event]:
             topics=("ai_tools", "social_media", "agile"),
             opened_at=AT,
         ),
-        ProgramClosed(program_id="prog-1", closed_at=AT),
-        ParticipantWithdrawn(
+        ev.ProgramClosed(program_id="prog-1", closed_at=AT),
+        ev.ParticipantWithdrawn(
             program_id="prog-1",
             enrollment_id="en-1",
             employee_id="e-100",
             role=Role.MENTOR,
             withdrawn_at=AT,
         ),
-        ParticipantEnrolled(
+        ev.ParticipantEnrolled(
             program_id="prog-1",
             enrollment_id="en-1",
             employee_id="e-100",
             role=Role.MENTOR,
-            expertise=(TopicExpertise(topic="ai_tools", level=4),),
+            expertise=(ev.TopicExpertise(topic="ai_tools", level=4),),
             languages=("de", "en"),
             availability=BERLIN_MORNINGS,
             capacity=2,
             enrolled_at=AT,
         ),
-        PairCreated(
+        ev.PairCreated(
             pair_id="p-1",
             program_id="prog-1",
             mentor=mentor,
@@ -117,25 +97,25 @@ def example_events() -> list[Event]:
             score=0.82,
             created_at=AT,
         ),
-        PairEnded(
+        ev.PairEnded(
             pair_id="p-1",
             program_id="prog-1",
             mentor_id="e-100",
             mentee_id="e-200",
-            reason=PairEndReason.PARTICIPANT_DEPARTED,
+            reason=ev.PairEndReason.PARTICIPANT_DEPARTED,
             ended_at=AT,
         ),
-        SessionScheduled(**session, starts_at=AT, ends_at=AT.replace(minute=45), sequence=1),
-        SessionRescheduled(
+        ev.SessionScheduled(**session, starts_at=AT, ends_at=AT.replace(minute=45), sequence=1),
+        ev.SessionRescheduled(
             **session,
             starts_at=AT.replace(hour=10),
             ends_at=AT.replace(hour=10, minute=45),
             previous_starts_at=AT,
         ),
-        SessionCancelled(**session, reason=CancellationReason.PAIR_ENDED, cancelled_at=AT),
-        SessionHeld(**session, held_at=AT, duration_minutes=45),
-        SessionMissed(**session, missed_by=MissedBy.MENTEE, scheduled_at=AT),
-        FeedbackSubmitted(
+        ev.SessionCancelled(**session, reason=CancellationReason.PAIR_ENDED, cancelled_at=AT),
+        ev.SessionHeld(**session, held_at=AT, duration_minutes=45),
+        ev.SessionMissed(**session, missed_by=MissedBy.MENTEE, scheduled_at=AT),
+        ev.FeedbackSubmitted(
             feedback_id="f-1",
             session_id="s-1",
             pair_id="p-1",
@@ -146,7 +126,7 @@ def example_events() -> list[Event]:
             comment="Learned prompt patterns",
             submitted_at=AT,
         ),
-        CompetenceAssessed(
+        ev.CompetenceAssessed(
             assessment_id="a-1",
             pair_id="p-1",
             program_id="prog-1",

@@ -59,9 +59,7 @@ async def run_company(
     await hr.start()
     try:
         records = [encode(person.hr_event(), source="/hr/demo-workday") for person in people]
-        await hr.send_many(
-            [ProducerRecord(kafka.topic(r.topic), r.key, r.value, r.headers) for r in records]
-        )
+        await hr.send_many([ProducerRecord.of(r, topic_prefix) for r in records])
     finally:
         await hr.stop()
     async with httpx.AsyncClient(base_url=pairing_url, timeout=120) as http:

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from tandem_contracts import Event, encode
 from tandem_devkit.embedded import StackInfo
-from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile, RetrySettings
 from tandem_servicekit.settings import ServiceSettings as BaseSettings
@@ -56,17 +56,10 @@ class ServiceHarness:
         self, *events: Event, source: str = "/hr/workday", event_id: str | None = None
     ) -> list[str]:
         """Publish each event to its contract topic (with this test's prefix); returns ids."""
-        ids = []
-        for event in events:
-            record = encode(event, source=source, event_id=event_id)
-            await self.producer.send(
-                self.settings.kafka.topic(record.topic),
-                key=record.key,
-                value=record.value,
-                headers=record.headers,
-            )
-            ids.append(record.meta.id)
-        return ids
+        records = [encode(event, source=source, event_id=event_id) for event in events]
+        prefix = self.settings.kafka.topic_prefix
+        await self.producer.send_many([ProducerRecord.of(r, prefix) for r in records])
+        return [r.meta.id for r in records]
 
     async def read(
         self, topic: str, at_least: int = 0, timeout_s: float = 15.0

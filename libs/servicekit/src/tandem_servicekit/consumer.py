@@ -31,7 +31,7 @@ from tandem_contracts.topics import dead_letter_topic
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
 from tandem_servicekit.logging import get_logger
-from tandem_servicekit.publisher import Publisher
+from tandem_servicekit.publisher import ProducerRecord, Publisher
 from tandem_servicekit.settings import RetrySettings
 from tandem_servicekit.uow import ConsumedEvent, DuplicateDelivery, TrackingUnitOfWork
 
@@ -87,29 +87,23 @@ class Outcome(StrEnum):
 
 class ConsumerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.records = Counter(
-            "tandem_consumer_records_total",
+        def counter(name: str, doc: str, *labels: str) -> Counter:
+            return Counter(f"tandem_{name}_total", doc, ["topic", *labels], registry=registry)
+
+        self.records = counter(
+            "consumer_records",
             "Consumed records by outcome (ignored: a type this consumer does not handle)",
-            ["topic", "outcome"],
-            registry=registry,
+            "outcome",
         )
-        self.dead_letters = Counter(
-            "tandem_dead_letter_records_total",
-            "Records routed to a dead-letter topic, by reason",
-            ["topic", "reason"],
-            registry=registry,
+        self.dead_letters = counter(
+            "dead_letter_records", "Records routed to a dead-letter topic, by reason", "reason"
         )
-        self.retries = Counter(
-            "tandem_consumer_retries_total",
-            "Handler attempts that failed and were retried",
-            ["topic", "kind"],
-            registry=registry,
+        self.retries = counter(
+            "consumer_retries", "Handler attempts that failed and were retried", "kind"
         )
-        self.batches = Counter(
-            "tandem_consumer_transactions_total",
+        self.batches = counter(
+            "consumer_transactions",
             "Units of work committed by the consumer (one per batch, or per half of a split one)",
-            ["topic"],
-            registry=registry,
         )
 
 
@@ -133,8 +127,8 @@ class DeadLetterRouter:
             ("tandem_dlq_consumer_group", self._group.encode()),
             ("tandem_dlq_failed_at", datetime.now(UTC).isoformat().encode()),
         ]
-        await self._publisher.send(
-            dead_letter_topic(record.topic), key=record.key, value=record.value, headers=headers
+        await self._publisher.send_many(
+            [ProducerRecord(dead_letter_topic(record.topic), record.key, record.value, headers)]
         )
 
 

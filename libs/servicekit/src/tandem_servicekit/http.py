@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pymongo.errors import PyMongoError
 
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound, is_transient
+from tandem_servicekit.repository import Paging
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 RETRY_LATER = "temporarily unavailable or changed concurrently; nothing was stored, retry"
@@ -19,6 +20,14 @@ MAX_SKIP = 1_000_000
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
 Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="items to skip (paging)")]
+
+
+def _paging(limit: Limit = 100, skip: Skip = 0) -> Paging:
+    return Paging(limit, skip)
+
+
+PagingQuery = Annotated[Paging, Depends(_paging)]
+"""`limit` and `skip` query parameters, bounded, as one `Paging`."""
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[Any]:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
+from tandem_contracts.cloudevents import OutgoingRecord
 from tandem_servicekit.settings import KafkaSettings
 
 
@@ -23,18 +24,13 @@ class ProducerRecord:
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
 
+    @classmethod
+    def of(cls, record: OutgoingRecord, topic_prefix: str = "") -> ProducerRecord:
+        """An encoded event, bound for its contract topic under `topic_prefix`."""
+        return cls(topic_prefix + record.topic, record.key, record.value, record.headers)
+
 
 class Publisher(Protocol):
-    async def send(
-        self,
-        topic: str,
-        *,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Sequence[tuple[str, bytes]],
-        partition: int | None = None,
-    ) -> None: ...
-
     async def send_many(self, records: Sequence[ProducerRecord]) -> None:
         """Send all, in order per partition, and wait until every one is acknowledged."""
         ...
@@ -61,22 +57,6 @@ class KafkaPublisher:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
-
-    async def send(
-        self,
-        topic: str,
-        *,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Sequence[tuple[str, bytes]],
-        partition: int | None = None,
-    ) -> None:
-        """Send and wait for the broker's acknowledgement (acks=all)."""
-        if self._producer is None:
-            raise RuntimeError("publisher not started")
-        await self._producer.send_and_wait(
-            topic, value=value, key=key, headers=list(headers), partition=partition
-        )
 
     async def send_many(self, records: Sequence[ProducerRecord]) -> None:
         """Hand every record to the producer's batches, then wait for all acknowledgements.

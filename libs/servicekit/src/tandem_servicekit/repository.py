@@ -8,6 +8,7 @@ the unit of work's change tracker, which collects the events aggregates recorded
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -20,6 +21,14 @@ from tandem_servicekit.mongo import Document
 from tandem_servicekit.uow import ChangeTracker
 
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which slice of a listing to return."""
+
+    limit: int = 100
+    skip: int = 0
 
 
 class Page(BaseModel, Generic[M]):
@@ -109,7 +118,7 @@ class MongoRepository(Generic[M]):
         found = await self._find(query, sort=sort, limit=1)
         return found[0] if found else None
 
-    async def _page(self, query: Document, *, sort: str, limit: int, skip: int) -> Page[M]:
+    async def _page(self, query: Document, *, sort: str, paging: Paging) -> Page[M]:
         total = await self._c.count_documents(query, session=self._s)
-        items = await self._find(query, sort=sort, limit=limit, skip=skip)
+        items = await self._find(query, sort=sort, limit=paging.limit, skip=paging.skip)
         return Page(total=total, items=items)

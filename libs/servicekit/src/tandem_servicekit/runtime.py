@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -21,7 +21,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tandem_contracts import Event
@@ -49,23 +48,9 @@ from tandem_servicekit.topics_admin import ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 
 U = TypeVar("U", bound=MongoUnitOfWork)
-U_co = TypeVar("U_co", bound=MongoUnitOfWork, covariant=True)
 log = get_logger("tandem.runtime")
 STARTUP_ATTEMPTS = 30
 READINESS_TIMEOUT_S = 2.0
-
-
-class UnitOfWorkClass(Protocol[U_co]):
-    def __call__(
-        self,
-        client: AsyncMongoClient[Document],
-        database: str,
-        *,
-        source: str,
-        clock: Clock,
-        on_commit: Callable[[], None] | None = None,
-        topic_prefix: str = "",
-    ) -> U_co: ...
 
 
 async def _raw_body(message: Any) -> Any:
@@ -74,21 +59,15 @@ async def _raw_body(message: Any) -> Any:
 
 
 def _incoming(raw: Any) -> IncomingRecord:
-    return IncomingRecord(
-        topic=raw.topic,
-        partition=raw.partition,
-        offset=raw.offset,
-        key=raw.key,
-        value=raw.value,
-        headers=tuple(raw.headers or ()),
-    )
+    headers = tuple(raw.headers or ())
+    return IncomingRecord(raw.topic, raw.partition, raw.offset, raw.key, raw.value, headers)
 
 
 class ServiceRuntime(Generic[U]):
     def __init__(
         self,
         settings: ServiceSettings,
-        uow_class: UnitOfWorkClass[U],
+        uow_class: type[U],
         *,
         indexes: Callable[[AsyncDatabase[Document]], Awaitable[None]] | None = None,
         topics: Iterable[TopicSpec] | None = None,

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from tandem_contracts import Event
 from tandem_servicekit.clock import Clock, FakeClock
 from tandem_servicekit.publisher import ProducerRecord
-from tandem_servicekit.repository import Page
+from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.uow import ChangeTracker, TrackingUnitOfWork
 
 M = TypeVar("M", bound=BaseModel)
@@ -92,8 +92,8 @@ class FakeRepository(Generic[M]):
         return sorted(found, key=lambda i: getattr(i, sort or self.key))
 
     @staticmethod
-    def _page(found: list[M], *, limit: int, skip: int) -> Page[M]:
-        return Page(total=len(found), items=found[skip : skip + limit])
+    def _page(found: list[M], paging: Paging) -> Page[M]:
+        return Page(total=len(found), items=found[paging.skip : paging.skip + paging.limit])
 
 
 async def wait_until(
@@ -113,33 +113,13 @@ async def wait_until(
 
 
 @dataclass
-class SentRecord:
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
-
-
-@dataclass
 class RecordingPublisher:
     """A publisher that remembers what it was asked to send."""
 
-    sent: list[SentRecord] = field(default_factory=list)
-
-    async def send(
-        self,
-        topic: str,
-        *,
-        key: bytes | None,
-        value: bytes | None,
-        headers: Sequence[tuple[str, bytes]],
-        partition: int | None = None,
-    ) -> None:
-        self.sent.append(SentRecord(topic, key, value, list(headers)))
+    sent: list[ProducerRecord] = field(default_factory=list)
 
     async def send_many(self, records: Sequence[ProducerRecord]) -> None:
-        for r in records:
-            await self.send(r.topic, key=r.key, value=r.value, headers=r.headers)
+        self.sent.extend(records)
 
 
 @dataclass(frozen=True)

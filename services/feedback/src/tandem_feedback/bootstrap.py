@@ -9,13 +9,8 @@ from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
 
 
-def build_runtime(settings: FeedbackSettings) -> ServiceRuntime[MongoUnitOfWork]:
-    return ServiceRuntime(settings, MongoUnitOfWork)
-
-
 def build_app(settings: FeedbackSettings | None = None) -> FastAPI:
-    settings = settings or FeedbackSettings()
-    runtime = build_runtime(settings)
+    runtime = ServiceRuntime(settings or FeedbackSettings(), MongoUnitOfWork)
     return runtime.http_app(
         title="Tandem feedback",
         description="Feedback after sessions, competence assessments and surveys.",

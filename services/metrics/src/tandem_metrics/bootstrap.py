@@ -9,13 +9,8 @@ from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
 
 
-def build_runtime(settings: MetricsSettings) -> ServiceRuntime[MongoUnitOfWork]:
-    return ServiceRuntime(settings, MongoUnitOfWork)
-
-
 def build_app(settings: MetricsSettings | None = None) -> FastAPI:
-    settings = settings or MetricsSettings()
-    runtime = build_runtime(settings)
+    runtime = ServiceRuntime(settings or MetricsSettings(), MongoUnitOfWork)
     return runtime.http_app(
         title="Tandem metrics",
         description="Program KPIs from every event, exposed to Prometheus and as a JSON report.",

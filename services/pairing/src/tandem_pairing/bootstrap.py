@@ -12,17 +12,11 @@ from tandem_servicekit.clock import Clock
 from tandem_servicekit.runtime import ServiceRuntime
 
 
-def build_runtime(
-    settings: PairingSettings, clock: Clock | None = None
-) -> ServiceRuntime[MongoPairingUnitOfWork]:
-    runtime = ServiceRuntime(settings, MongoPairingUnitOfWork, indexes=ensure_indexes, clock=clock)
-    subscribers.register(runtime)
-    return runtime
-
-
 def build_app(settings: PairingSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or PairingSettings()
-    runtime = build_runtime(settings, clock)
+    runtime = ServiceRuntime(
+        settings or PairingSettings(), MongoPairingUnitOfWork, indexes=ensure_indexes, clock=clock
+    )
+    subscribers.register(runtime)
     return runtime.http_app(
         http.router(),
         title="Tandem pairing",

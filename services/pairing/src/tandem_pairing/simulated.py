@@ -7,7 +7,9 @@ plus an enrollment.
 
 from __future__ import annotations
 
-from tandem_contracts.values import Availability, Role
+from tandem_contracts.values import Role
+from tandem_pairing.domain.employees import apply
+from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching.model import Participant
 from tandem_pairing.domain.participants import reporting_chain, to_participant
 from tandem_simulation import REFERENCE, SyntheticPerson
@@ -16,27 +18,24 @@ from tandem_simulation import REFERENCE, SyntheticPerson
 def participants(
     people: list[SyntheticPerson],
 ) -> tuple[tuple[Participant, ...], tuple[Participant, ...]]:
-    """(mentors, mentees) as the engine reads them, the way the pairing service builds them."""
+    """(mentors, mentees) as the engine reads them, the way the pairing service builds them:
+    the projection's record from the HR event, the enrollment from the enrollment request."""
     managers = {p.employee_id: p.manager_id for p in people}
     mentors: list[Participant] = []
     mentees: list[Participant] = []
     for p in people:
-        if p.role is None:
+        employee = apply(None, p.hr_event())
+        if p.role is None or employee is None:
             continue
-        participant = to_participant(
-            enrollment_id=f"en-{p.employee_id}",
-            employee_id=p.employee_id,
-            department=p.department,
-            team=p.team,
-            manager_id=p.manager_id,
-            chain=reporting_chain(p.employee_id, managers),
-            job_level=p.job_level,
-            birth_year=p.birth_year,
-            languages=frozenset(p.languages),
-            availability=Availability(time_zone=p.time_zone, slots=p.slots),
-            topics=p.topics,
-            capacity=p.capacity,
-            reference=REFERENCE,
+        enrollment = Enrollment.model_validate(
+            {
+                **p.enrollment_request(),
+                "enrollment_id": f"en-{p.employee_id}",
+                "program_id": "simulated",
+                "enrolled_at": employee.effective_at,
+            }
         )
+        chain = reporting_chain(p.employee_id, managers)
+        participant = to_participant(employee, enrollment, chain, REFERENCE)
         (mentors if p.role is Role.MENTOR else mentees).append(participant)
     return tuple(mentors), tuple(mentees)

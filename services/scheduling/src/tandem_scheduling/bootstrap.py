@@ -9,13 +9,8 @@ from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.uow import MongoUnitOfWork
 
 
-def build_runtime(settings: SchedulingSettings) -> ServiceRuntime[MongoUnitOfWork]:
-    return ServiceRuntime(settings, MongoUnitOfWork)
-
-
 def build_app(settings: SchedulingSettings | None = None) -> FastAPI:
-    settings = settings or SchedulingSettings()
-    runtime = build_runtime(settings)
+    runtime = ServiceRuntime(settings or SchedulingSettings(), MongoUnitOfWork)
     return runtime.http_app(
         title="Tandem scheduling",
         description="Weekly sessions of at most 60 minutes inside both people's availability.",

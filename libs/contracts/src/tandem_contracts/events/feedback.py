@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
 
 from pydantic import Field
 
@@ -12,12 +11,10 @@ from tandem_contracts.base import Event, Identifier, UtcDatetime
 from tandem_contracts.values import Role, TopicName
 
 
-class FeedbackSubmitted(Event):
+class FeedbackSubmitted(
+    Event, type="org.tandem.feedback.feedback_submitted.v1", topic=topics.FEEDBACK, key="pair_id"
+):
     """`comment` is free text written by a person: it is never logged."""
-
-    event_type: ClassVar[str] = "org.tandem.feedback.feedback_submitted.v1"
-    topic: ClassVar[str] = topics.FEEDBACK
-    key_field: ClassVar[str] = "pair_id"
 
     feedback_id: Identifier
     session_id: Identifier
@@ -36,11 +33,9 @@ class AssessmentPhase(StrEnum):
     FINAL = "final"
 
 
-class CompetenceAssessed(Event):
-    event_type: ClassVar[str] = "org.tandem.feedback.competence_assessed.v1"
-    topic: ClassVar[str] = topics.FEEDBACK
-    key_field: ClassVar[str] = "pair_id"
-
+class CompetenceAssessed(
+    Event, type="org.tandem.feedback.competence_assessed.v1", topic=topics.FEEDBACK, key="pair_id"
+):
     assessment_id: Identifier
     pair_id: Identifier
     program_id: Identifier

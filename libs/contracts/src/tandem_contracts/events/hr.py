@@ -8,7 +8,6 @@ Only what the matching rules need is carried: no names, emails or addresses.
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
 
 from pydantic import Field, model_validator
 
@@ -17,10 +16,7 @@ from tandem_contracts.base import Event, Identifier, UtcDatetime
 from tandem_contracts.values import Generation, LanguageCode, TimeZoneName
 
 
-class _EmployeeRecord(Event):
-    topic: ClassVar[str] = topics.HR_EMPLOYEES
-    key_field: ClassVar[str] = "employee_id"
-
+class _EmployeeRecord(Event, topic=topics.HR_EMPLOYEES, key="employee_id"):
     employee_id: Identifier
     manager_id: Identifier | None = None
     department: str = Field(min_length=1, max_length=120)
@@ -40,21 +36,17 @@ class _EmployeeRecord(Event):
         return self
 
 
-class EmployeeHired(_EmployeeRecord):
-    event_type: ClassVar[str] = "org.tandem.hr.employee_hired.v1"
-
+class EmployeeHired(_EmployeeRecord, type="org.tandem.hr.employee_hired.v1"):
     hired_on: date
 
 
-class EmployeeUpdated(_EmployeeRecord):
-    event_type: ClassVar[str] = "org.tandem.hr.employee_updated.v1"
+class EmployeeUpdated(_EmployeeRecord, type="org.tandem.hr.employee_updated.v1"):
+    """The full current record after a change (same fields as a hire, without `hired_on`)."""
 
 
-class EmployeeDeparted(Event):
-    event_type: ClassVar[str] = "org.tandem.hr.employee_departed.v1"
-    topic: ClassVar[str] = topics.HR_EMPLOYEES
-    key_field: ClassVar[str] = "employee_id"
-
+class EmployeeDeparted(
+    Event, type="org.tandem.hr.employee_departed.v1", topic=topics.HR_EMPLOYEES, key="employee_id"
+):
     employee_id: Identifier
     departed_on: date
     effective_at: UtcDatetime

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
 
 from pydantic import Field, model_validator
 
@@ -34,11 +33,9 @@ class TopicGoal(ContractModel):
     priority: int = Field(ge=1, le=5)
 
 
-class ProgramOpened(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.program_opened.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "program_id"
-
+class ProgramOpened(
+    Event, type="org.tandem.pairing.program_opened.v1", topic=topics.PAIRING, key="program_id"
+):
     program_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     starts_on: date
@@ -58,20 +55,16 @@ class ProgramOpened(Event):
         return self
 
 
-class ProgramClosed(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.program_closed.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "program_id"
-
+class ProgramClosed(
+    Event, type="org.tandem.pairing.program_closed.v1", topic=topics.PAIRING, key="program_id"
+):
     program_id: Identifier
     closed_at: UtcDatetime
 
 
-class ParticipantEnrolled(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.participant_enrolled.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "program_id"
-
+class ParticipantEnrolled(
+    Event, type="org.tandem.pairing.participant_enrolled.v1", topic=topics.PAIRING, key="program_id"
+):
     program_id: Identifier
     enrollment_id: Identifier
     employee_id: Identifier
@@ -92,11 +85,12 @@ class ParticipantEnrolled(Event):
         return self
 
 
-class ParticipantWithdrawn(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.participant_withdrawn.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "program_id"
-
+class ParticipantWithdrawn(
+    Event,
+    type="org.tandem.pairing.participant_withdrawn.v1",
+    topic=topics.PAIRING,
+    key="program_id",
+):
     program_id: Identifier
     enrollment_id: Identifier
     employee_id: Identifier
@@ -113,11 +107,9 @@ class PairMember(ContractModel):
     availability: Availability
 
 
-class PairCreated(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.pair_created.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "pair_id"
-
+class PairCreated(
+    Event, type="org.tandem.pairing.pair_created.v1", topic=topics.PAIRING, key="pair_id"
+):
     pair_id: Identifier
     program_id: Identifier
     group_id: Identifier | None = Field(
@@ -142,11 +134,9 @@ class PairEndReason(StrEnum):
     ENDED_BY_PROGRAM_MANAGER = "ended_by_program_manager"
 
 
-class PairEnded(Event):
-    event_type: ClassVar[str] = "org.tandem.pairing.pair_ended.v1"
-    topic: ClassVar[str] = topics.PAIRING
-    key_field: ClassVar[str] = "pair_id"
-
+class PairEnded(
+    Event, type="org.tandem.pairing.pair_ended.v1", topic=topics.PAIRING, key="pair_id"
+):
     pair_id: Identifier
     program_id: Identifier
     mentor_id: Identifier

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
 
 from pydantic import Field, model_validator
 
@@ -13,10 +12,7 @@ from tandem_contracts.base import Event, Identifier, UtcDatetime
 MAX_SESSION_SECONDS = 60 * 60
 
 
-class _SessionEvent(Event):
-    topic: ClassVar[str] = topics.SCHEDULING
-    key_field: ClassVar[str] = "pair_id"
-
+class _SessionEvent(Event, topic=topics.SCHEDULING, key="pair_id"):
     session_id: Identifier
     pair_id: Identifier
     program_id: Identifier
@@ -36,15 +32,11 @@ class _TimedSession(_SessionEvent):
         return self
 
 
-class SessionScheduled(_TimedSession):
-    event_type: ClassVar[str] = "org.tandem.scheduling.session_scheduled.v1"
-
+class SessionScheduled(_TimedSession, type="org.tandem.scheduling.session_scheduled.v1"):
     sequence: int = Field(ge=1, description="1 for the first session of the pair's series")
 
 
-class SessionRescheduled(_TimedSession):
-    event_type: ClassVar[str] = "org.tandem.scheduling.session_rescheduled.v1"
-
+class SessionRescheduled(_TimedSession, type="org.tandem.scheduling.session_rescheduled.v1"):
     previous_starts_at: UtcDatetime
 
 
@@ -56,16 +48,12 @@ class CancellationReason(StrEnum):
     PROGRAM_CLOSED = "program_closed"
 
 
-class SessionCancelled(_SessionEvent):
-    event_type: ClassVar[str] = "org.tandem.scheduling.session_cancelled.v1"
-
+class SessionCancelled(_SessionEvent, type="org.tandem.scheduling.session_cancelled.v1"):
     reason: CancellationReason
     cancelled_at: UtcDatetime
 
 
-class SessionHeld(_SessionEvent):
-    event_type: ClassVar[str] = "org.tandem.scheduling.session_held.v1"
-
+class SessionHeld(_SessionEvent, type="org.tandem.scheduling.session_held.v1"):
     held_at: UtcDatetime
     duration_minutes: int = Field(ge=1, le=60)
 
@@ -76,8 +64,6 @@ class MissedBy(StrEnum):
     BOTH = "both"
 
 
-class SessionMissed(_SessionEvent):
-    event_type: ClassVar[str] = "org.tandem.scheduling.session_missed.v1"
-
+class SessionMissed(_SessionEvent, type="org.tandem.scheduling.session_missed.v1"):
     missed_by: MissedBy
     scheduled_at: UtcDatetime

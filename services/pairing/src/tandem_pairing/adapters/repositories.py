@@ -12,7 +12,7 @@ from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_servicekit.mongo import Document
-from tandem_servicekit.repository import MongoRepository, Page
+from tandem_servicekit.repository import MongoRepository, Page, Paging
 
 MAX_SUBTREE = 100_000
 
@@ -83,12 +83,12 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         )
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, *, limit: int, skip: int
+        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
     ) -> Page[Enrollment]:
         query: Document = {"program_id": program_id}
         if status is not None:
             query["status"] = status.value
-        return await self._page(query, sort="enrollment_id", limit=limit, skip=skip)
+        return await self._page(query, sort="enrollment_id", paging=paging)
 
 
 class MongoPairs(MongoRepository[Pair]):
@@ -123,20 +123,14 @@ class MongoPairs(MongoRepository[Pair]):
         return int(result.modified_count)
 
     async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        *,
-        limit: int,
-        skip: int,
+        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
     ) -> Page[Pair]:
         query: Document = {"program_id": program_id}
         if status is not None:
             query["status"] = status.value
         if run_id is not None:
             query["run_id"] = run_id
-        return await self._page(query, sort="pair_id", limit=limit, skip=skip)
+        return await self._page(query, sort="pair_id", paging=paging)
 
 
 class MongoRuns(MongoRepository[MatchingRun]):
@@ -151,8 +145,8 @@ class MongoUnmatched(MongoRepository[UnmatchedEntry]):
     model = UnmatchedEntry
     key = "entry_id"
 
-    async def page_of(self, run_id: str, *, limit: int, skip: int) -> Page[UnmatchedEntry]:
-        return await self._page({"run_id": run_id}, sort="entry_id", limit=limit, skip=skip)
+    async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]:
+        return await self._page({"run_id": run_id}, sort="entry_id", paging=paging)
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -40,6 +40,9 @@ class Employee(BaseModel):
 
 
 HrEvent = EmployeeHired | EmployeeUpdated | EmployeeDeparted
+KEPT_FROM_HR = {"employee_id", "effective_at", "manager_id", "department", "team", "job_level"}
+KEPT_FROM_HR |= {"languages", "time_zone"}
+"""What the projection keeps of an HR record: only what the matching rules read."""
 
 
 def apply(current: Employee | None, event: HrEvent) -> Employee | None:
@@ -56,18 +59,8 @@ def apply(current: Employee | None, event: HrEvent) -> Employee | None:
     birth_year = event.birth_year
     if birth_year is None and event.generation is not None:
         birth_year = GENERATION_BIRTH_YEAR[event.generation]
-    return Employee(
-        employee_id=event.employee_id,
-        active=True,
-        effective_at=event.effective_at,
-        manager_id=event.manager_id,
-        department=event.department,
-        team=event.team,
-        job_level=event.job_level,
-        birth_year=birth_year,
-        languages=event.languages,
-        time_zone=event.time_zone,
-    )
+    kept = event.model_dump(include=KEPT_FROM_HR)
+    return Employee(**kept, active=True, birth_year=birth_year)
 
 
 def in_reporting_line(a: str, chain_a: tuple[str, ...], b: str, chain_b: tuple[str, ...]) -> bool:

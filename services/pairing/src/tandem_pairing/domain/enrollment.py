@@ -56,21 +56,7 @@ class Enrollment(Aggregate):
     @classmethod
     def create(cls, **fields: Any) -> Enrollment:
         """A new active enrollment, announced to the other services."""
-        enrollment = cls(**fields)
-        return enrollment.recording(
-            ParticipantEnrolled(
-                program_id=enrollment.program_id,
-                enrollment_id=enrollment.enrollment_id,
-                employee_id=enrollment.employee_id,
-                role=enrollment.role,
-                expertise=enrollment.expertise,
-                goals=enrollment.goals,
-                languages=enrollment.languages,
-                availability=enrollment.availability,
-                capacity=enrollment.capacity,
-                enrolled_at=enrollment.enrolled_at,
-            )
-        )
+        return cls(**fields).announcing(ParticipantEnrolled)
 
     def withdraw(self, now: datetime) -> Enrollment:
         if not self.active:
@@ -78,12 +64,4 @@ class Enrollment(Aggregate):
         withdrawn = self.model_copy(
             update={"status": EnrollmentStatus.WITHDRAWN, "withdrawn_at": now}
         )
-        return withdrawn.recording(
-            ParticipantWithdrawn(
-                program_id=self.program_id,
-                enrollment_id=self.enrollment_id,
-                employee_id=self.employee_id,
-                role=self.role,
-                withdrawn_at=now,
-            )
-        )
+        return withdrawn.announcing(ParticipantWithdrawn)

@@ -111,21 +111,17 @@ class Pair(Aggregate):
                 "mentee_accepted": True,
             }
         )
-        return active.recording(
-            PairCreated(
-                pair_id=self.pair_id,
-                program_id=self.program_id,
-                group_id=self.group_id,
-                mentor=terms.mentor,
-                mentee=terms.mentee,
-                topics=self.breakdown.shared_topics or terms.program_topics,
-                cadence_weeks=terms.cadence_weeks,
-                session_minutes=terms.session_minutes,
-                starts_on=terms.starts_on,
-                ends_on=terms.ends_on,
-                score=self.breakdown.total,
-                created_at=now,
-            )
+        return active.announcing(
+            PairCreated,
+            mentor=terms.mentor,
+            mentee=terms.mentee,
+            topics=self.breakdown.shared_topics or terms.program_topics,
+            cadence_weeks=terms.cadence_weeks,
+            session_minutes=terms.session_minutes,
+            starts_on=terms.starts_on,
+            ends_on=terms.ends_on,
+            score=self.breakdown.total,
+            created_at=now,
         )
 
     def decline(self, employee_id: str) -> Pair:
@@ -141,13 +137,4 @@ class Pair(Aggregate):
         ended = self.model_copy(
             update={"status": PairStatus.ENDED, "ended_at": now, "end_reason": reason}
         )
-        return ended.recording(
-            PairEnded(
-                pair_id=self.pair_id,
-                program_id=self.program_id,
-                mentor_id=self.mentor_id,
-                mentee_id=self.mentee_id,
-                reason=reason,
-                ended_at=now,
-            )
-        )
+        return ended.announcing(PairEnded, reason=reason)

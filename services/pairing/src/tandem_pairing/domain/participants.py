@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from tandem_contracts.values import Availability
+from tandem_pairing.domain.employees import Employee
+from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching.availability import to_utc_bitset
 from tandem_pairing.domain.matching.model import Participant
 
@@ -25,36 +26,22 @@ def reporting_chain(employee_id: str, managers: Mapping[str, str | None]) -> tup
 
 
 def to_participant(
-    *,
-    enrollment_id: str,
-    employee_id: str,
-    department: str,
-    team: str | None,
-    manager_id: str | None,
-    chain: tuple[str, ...],
-    job_level: int,
-    birth_year: int | None,
-    languages: frozenset[str],
-    availability: Availability,
-    topics: Mapping[str, int],
-    capacity: int,
-    reference: date,
-    avoid: frozenset[str] = frozenset(),
-    prefer: frozenset[str] = frozenset(),
+    employee: Employee, enrollment: Enrollment, chain: tuple[str, ...], reference: date
 ) -> Participant:
+    """What the engine reads of one enrolled person; availability in UTC at `reference`."""
     return Participant(
-        enrollment_id=enrollment_id,
-        employee_id=employee_id,
-        department=department,
-        team=team,
-        manager_id=manager_id,
+        enrollment_id=enrollment.enrollment_id,
+        employee_id=employee.employee_id,
+        department=employee.department,
+        team=employee.team,
+        manager_id=employee.manager_id,
         reporting_chain=chain,
-        job_level=job_level,
-        birth_year=birth_year,
-        languages=languages,
-        availability_utc=to_utc_bitset(availability, reference),
-        topics=dict(topics),
-        capacity=capacity,
-        avoid=avoid,
-        prefer=prefer,
+        job_level=employee.job_level,
+        birth_year=employee.birth_year,
+        languages=frozenset(enrollment.languages),
+        availability_utc=to_utc_bitset(enrollment.availability, reference),
+        topics=enrollment.topic_values,
+        capacity=enrollment.capacity,
+        avoid=frozenset(enrollment.avoid_employee_ids),
+        prefer=frozenset(enrollment.preferred_employee_ids),
     )

@@ -74,28 +74,14 @@ class Program(Aggregate):
         if self.status is not ProgramStatus.DRAFT:
             raise ProgramStateError(f"program is {self.status.value}; only a draft can be opened")
         opened = self.model_copy(update={"status": ProgramStatus.OPEN, "opened_at": now})
-        return opened.recording(
-            ProgramOpened(
-                program_id=self.program_id,
-                name=self.name,
-                starts_on=self.starts_on,
-                ends_on=self.ends_on,
-                duration_weeks=self.duration_weeks,
-                cadence_weeks=self.cadence_weeks,
-                session_minutes=self.session_minutes,
-                format=self.format,
-                group_size=self.group_size,
-                topics=self.topics,
-                opened_at=now,
-            )
-        )
+        return opened.announcing(ProgramOpened)
 
     def close(self, now: datetime) -> Program:
         """Closed for good; the caller completes its active pairs."""
         if self.status is ProgramStatus.CLOSED:
             raise ProgramStateError("program is closed already")
         closed = self.model_copy(update={"status": ProgramStatus.CLOSED, "closed_at": now})
-        return closed.recording(ProgramClosed(program_id=self.program_id, closed_at=now))
+        return closed.announcing(ProgramClosed)
 
     def require_open(self, action: str) -> None:
         """Enrollment and matching happen only while the program is open."""

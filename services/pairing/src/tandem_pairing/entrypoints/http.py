@@ -15,7 +15,7 @@ from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service import enrollment, lookups, matching, pairs, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
 from tandem_pairing.service.ports import PairingUnitOfWork
-from tandem_servicekit.http import Limit, Skip, unit_of_work
+from tandem_servicekit.http import PagingQuery, unit_of_work
 from tandem_servicekit.repository import Page
 
 Work = Annotated[PairingUnitOfWork, Depends(unit_of_work)]
@@ -54,13 +54,9 @@ def router() -> APIRouter:
 
     @api.get("/programs/{program_id}/enrollments", tags=["enrollment"])
     async def list_enrollments(
-        program_id: str,
-        work: Work,
-        state: EnrollmentStatus | None = None,
-        limit: Limit = 100,
-        skip: Skip = 0,
+        program_id: str, work: Work, paging: PagingQuery, state: EnrollmentStatus | None = None
     ) -> Page[Enrollment]:
-        return await views.enrollments(program_id, state, work, limit=limit, skip=skip)
+        return await views.enrollments(program_id, state, paging, work)
 
     @api.get("/programs/{program_id}/enrollments/{enrollment_id}", tags=["enrollment"])
     async def get_enrollment(program_id: str, enrollment_id: str, work: Work) -> Enrollment:
@@ -89,10 +85,8 @@ def router() -> APIRouter:
         return await lookups.get_run(run_id, work)
 
     @api.get("/matching-runs/{run_id}/unmatched", tags=["matching"])
-    async def run_unmatched(
-        run_id: str, work: Work, limit: Limit = 100, skip: Skip = 0
-    ) -> Page[UnmatchedEntry]:
-        return await views.unmatched(run_id, work, limit=limit, skip=skip)
+    async def run_unmatched(run_id: str, work: Work, paging: PagingQuery) -> Page[UnmatchedEntry]:
+        return await views.unmatched(run_id, paging, work)
 
     @api.get("/programs/{program_id}/suggestions", tags=["matching"])
     async def suggestions(
@@ -105,12 +99,11 @@ def router() -> APIRouter:
     async def list_pairs(
         program_id: str,
         work: Work,
+        paging: PagingQuery,
         state: PairStatus | None = None,
         run_id: str | None = None,
-        limit: Limit = 100,
-        skip: Skip = 0,
     ) -> Page[Pair]:
-        return await views.pairs(program_id, state, run_id, work, limit=limit, skip=skip)
+        return await views.pairs(program_id, state, run_id, paging, work)
 
     @api.get("/pairs/{pair_id}", tags=["pairs"])
     async def get_pair(pair_id: str, work: Work) -> Pair:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tandem_contracts.events import (
-    EmployeeDeparted,
-    EmployeeHired,
-    EmployeeUpdated,
-    PairCreated,
-    PairEnded,
-    ParticipantEnrolled,
-    ParticipantWithdrawn,
-    ProgramClosed,
-    ProgramOpened,
-)
+from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated
+from tandem_contracts.registry import events_on
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
 from tandem_pairing.adapters.unit_of_work import MongoPairingUnitOfWork
 from tandem_pairing.service.hr import on_employee_events
@@ -22,14 +13,6 @@ from tandem_servicekit.consumer import Delivery
 from tandem_servicekit.runtime import ServiceRuntime
 
 HR_TYPES = (EmployeeHired, EmployeeUpdated, EmployeeDeparted)
-PUBLISHED = (
-    ProgramOpened,
-    ProgramClosed,
-    ParticipantEnrolled,
-    ParticipantWithdrawn,
-    PairCreated,
-    PairEnded,
-)
 
 
 async def on_hr_batch(batch: Sequence[Delivery], uow: MongoPairingUnitOfWork) -> None:
@@ -38,4 +21,4 @@ async def on_hr_batch(batch: Sequence[Delivery], uow: MongoPairingUnitOfWork) ->
 
 def register(runtime: ServiceRuntime[MongoPairingUnitOfWork]) -> None:
     runtime.subscribe_batch(HR_EMPLOYEES, HR_TYPES, on_hr_batch)
-    runtime.publishes(PAIRING, PUBLISHED)
+    runtime.publishes(PAIRING, events_on(PAIRING))

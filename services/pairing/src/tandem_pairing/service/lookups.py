@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -35,6 +35,16 @@ def as_conflict() -> Iterator[None]:
         yield
     except StateError as exc:
         raise Conflict(str(exc)) from exc
+
+
+async def transition(
+    current: T, change: Callable[[T], T], store: Callable[[T], Awaitable[None]]
+) -> T:
+    """Apply a domain transition and store the result; a forbidden one is a 409."""
+    with as_conflict():
+        changed = change(current)
+    await store(changed)
+    return changed
 
 
 async def get_program(program_id: str, uow: PairingUnitOfWork) -> Program:

@@ -126,25 +126,8 @@ async def _participants(
         person = employees.get(e.employee_id)
         if person is None or not person.active:
             continue
-        out.append(
-            to_participant(
-                enrollment_id=e.enrollment_id,
-                employee_id=e.employee_id,
-                department=person.department,
-                team=person.team,
-                manager_id=person.manager_id,
-                chain=reporting_chain(e.employee_id, managers),
-                job_level=person.job_level,
-                birth_year=person.birth_year,
-                languages=frozenset(e.languages),
-                availability=e.availability,
-                topics=e.topic_values,
-                capacity=e.capacity,
-                reference=program.starts_on,
-                avoid=frozenset(e.avoid_employee_ids),
-                prefer=frozenset(e.preferred_employee_ids),
-            )
-        )
+        chain = reporting_chain(e.employee_id, managers)
+        out.append(to_participant(person, e, chain, program.starts_on))
     return out
 
 

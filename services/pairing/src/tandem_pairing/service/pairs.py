@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from tandem_contracts.events import PairEndReason
 from tandem_pairing.domain.pairs import Pair, PairTerms, pair_terms
 from tandem_pairing.domain.programs import Program
-from tandem_pairing.service.lookups import as_conflict, get_pair, get_program
+from tandem_pairing.service.lookups import get_pair, get_program, transition
 from tandem_pairing.service.ports import PairingUnitOfWork
 
 
@@ -32,23 +32,22 @@ async def terms_for(pair: Pair, program: Program, uow: PairingUnitOfWork) -> Pai
 
 
 async def decide_pair(pair_id: str, employee_id: str, accept: bool, uow: PairingUnitOfWork) -> Pair:
+    now = uow.clock.now()
     pair = await get_pair(pair_id, uow)
-    with as_conflict():
-        if accept:
-            program = await get_program(pair.program_id, uow)
-            terms = await terms_for(pair, program, uow)
-            decided = pair.accept(employee_id, uow.clock.now(), terms)
-        else:
-            decided = pair.decline(employee_id)
-    await uow.pairs.put(decided)
+    if accept:
+        terms = await terms_for(pair, await get_program(pair.program_id, uow), uow)
+        decided = await transition(pair, lambda p: p.accept(employee_id, now, terms), uow.pairs.put)
+    else:
+        decided = await transition(pair, lambda p: p.decline(employee_id), uow.pairs.put)
     await uow.commit()
     return decided
 
 
 async def end_pair(pair_id: str, uow: PairingUnitOfWork) -> Pair:
     """Ended by the program manager."""
+    now = uow.clock.now()
     pair = await get_pair(pair_id, uow)
-    with as_conflict():
-        [ended] = await end_pairs(uow, [pair], PairEndReason.ENDED_BY_PROGRAM_MANAGER)
+    reason = PairEndReason.ENDED_BY_PROGRAM_MANAGER
+    ended = await transition(pair, lambda p: p.end(reason, now), uow.pairs.put)
     await uow.commit()
     return ended

@@ -14,7 +14,7 @@ from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_servicekit.repository import Page
+from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.uow import UnitOfWork
 
 
@@ -53,7 +53,7 @@ class EnrollmentRepository(Protocol):
         ...
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, *, limit: int, skip: int
+        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
     ) -> Page[Enrollment]: ...
 
 
@@ -77,13 +77,7 @@ class PairRepository(Protocol):
         ...
 
     async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        *,
-        limit: int,
-        skip: int,
+        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
     ) -> Page[Pair]: ...
 
 
@@ -95,7 +89,7 @@ class RunRepository(Protocol):
 
 class UnmatchedRepository(Protocol):
     async def put_many(self, items: Iterable[UnmatchedEntry]) -> None: ...
-    async def page_of(self, run_id: str, *, limit: int, skip: int) -> Page[UnmatchedEntry]: ...
+    async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]: ...
 
 
 class PairingUnitOfWork(UnitOfWork, Protocol):

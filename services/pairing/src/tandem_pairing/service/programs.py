@@ -6,28 +6,17 @@ from tandem_contracts.events import PairEndReason
 from tandem_pairing.domain.pairs import PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.service.commands import CreateProgram
-from tandem_pairing.service.lookups import as_conflict, get_program, new_id
+from tandem_pairing.service.lookups import as_conflict, get_program, new_id, transition
 from tandem_pairing.service.pairs import end_pairs
 from tandem_pairing.service.ports import PairingUnitOfWork
 
 
 async def create_program(cmd: CreateProgram, uow: PairingUnitOfWork) -> Program:
     program = Program(
+        **cmd.model_dump(exclude={"weights", "rules"}),
         program_id=new_id("prog"),
-        name=cmd.name,
-        starts_on=cmd.starts_on,
-        ends_on=cmd.ends_on,
-        duration_weeks=cmd.duration_weeks,
-        cadence_weeks=cmd.cadence_weeks,
-        session_minutes=cmd.session_minutes,
-        format=cmd.format,
-        group_size=cmd.group_size,
-        topics=tuple(cmd.topics),
         weights=cmd.weights.domain(),
         rules=cmd.rules.domain(),
-        mentor_capacity=cmd.mentor_capacity,
-        objective=cmd.objective,
-        auto_accept=cmd.auto_accept,
         created_at=uow.clock.now(),
     )
     await uow.programs.put(program)
@@ -36,12 +25,11 @@ async def create_program(cmd: CreateProgram, uow: PairingUnitOfWork) -> Program:
 
 
 async def open_program(program_id: str, uow: PairingUnitOfWork) -> Program:
+    now = uow.clock.now()
     program = await get_program(program_id, uow)
-    with as_conflict():
-        program = program.open(uow.clock.now())
-    await uow.programs.put(program)
+    opened = await transition(program, lambda p: p.open(now), uow.programs.put)
     await uow.commit()
-    return program
+    return opened
 
 
 async def close_program(program_id: str, uow: PairingUnitOfWork) -> Program:
