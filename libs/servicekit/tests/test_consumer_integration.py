@@ -239,7 +239,6 @@ async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_
     )
     await runtime.start()
     try:
-
         topic = settings.kafka.topic(PAIRING)
 
         async def done() -> bool:
