@@ -57,7 +57,7 @@ def test_sessions_last_at_most_an_hour() -> None:
 
 def test_unknown_time_zone_and_inverted_slot_are_refused() -> None:
     data = next(e for e in example_events() if isinstance(e, EmployeeHired)).model_dump()
-    with pytest.raises(ValidationError, match="unknown IANA time zone"):
+    with pytest.raises(ValidationError, match="not a known IANA time zone"):
         EmployeeHired.model_validate({**data, "time_zone": "Mars/Olympus"})
     with pytest.raises(ValidationError, match="after its start"):
         WeeklySlot(weekday=0, start=time(10), end=time(9))

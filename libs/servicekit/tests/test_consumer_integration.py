@@ -150,7 +150,7 @@ async def test_transient_failures_are_retried_and_handlers_log_with_record_ident
     assert isinstance(context["offset"], int)
     retries = runtime.registry.get_sample_value(
         "tandem_consumer_retries_total",
-        {"topic": settings.kafka.topic(HR_EMPLOYEES), "kind": "transient"},
+        {"topic": settings.kafka.topic(HR_EMPLOYEES), "kind": "conflict"},
     )
     assert retries == 2
     assert runtime.health.handling_ok

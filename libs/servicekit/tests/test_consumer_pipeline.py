@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+from collections.abc import Awaitable, Callable
+
 import pytest
 from prometheus_client import CollectorRegistry
 
 from tandem_contracts import Event, EventMeta, encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeHired
 from tandem_contracts.examples import example_events
+from tandem_contracts.topics import HR_EMPLOYEES
 from tandem_servicekit.consumer import (
     ConsumerMetrics,
     DeadLetterRouter,
@@ -16,13 +21,16 @@ from tandem_servicekit.consumer import (
     IncomingRecord,
     Outcome,
 )
+from tandem_servicekit.dead_letters import MAX_DLQ_VALUE_BYTES
 from tandem_servicekit.errors import RejectedEvent, TransientError
 from tandem_servicekit.health import Health
 from tandem_servicekit.settings import RetrySettings
 from tandem_servicekit.testing import FakeUnitOfWork, RecordingPublisher
 
 HIRED = next(e for e in example_events() if isinstance(e, EmployeeHired))
-FAST = RetrySettings(initial_delay_s=0.001, max_delay_s=0.002, attempts_before_nack=3)
+FAST = RetrySettings(
+    initial_delay_s=0.001, max_delay_s=0.002, attempts_before_nack=3, conflict_budget_s=0.2
+)
 
 
 def record_of(event: Event = HIRED, offset: int = 0, event_id: str | None = None) -> IncomingRecord:
@@ -31,13 +39,21 @@ def record_of(event: Event = HIRED, offset: int = 0, event_id: str | None = None
 
 
 class Harness:
-    def __init__(self, handler: EventHandler[FakeUnitOfWork]) -> None:
+    def __init__(
+        self,
+        handler: EventHandler[FakeUnitOfWork],
+        *,
+        topic: str = HR_EMPLOYEES,
+        database_up: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.uow = FakeUnitOfWork()
         self.publisher = RecordingPublisher()
         self.health = Health()
         self.calls: list[str] = []
         self.consumer = EventConsumer.per_event(
             group="tandem-test",
+            topic=topic,
+            database_up=database_up,
             handlers={EmployeeHired: handler},
             uow_factory=lambda: self.uow,
             dead_letters=DeadLetterRouter(self.publisher, "tandem-test"),
@@ -192,3 +208,104 @@ async def test_a_batch_skips_duplicates_within_it_and_from_before() -> None:
     outcomes = await h.consumer.process_batch(batch)
     assert outcomes == [Outcome.DUPLICATE, Outcome.PROCESSED, Outcome.DUPLICATE]
     assert calls == ["evt-0", "evt-1"]
+
+
+def test_a_stalled_consumer_shows_in_the_metric_and_readiness() -> None:
+    registry = CollectorRegistry()
+    health = Health(stall_after_s=0.0, registry=registry)
+    health.busy("t")
+    assert health.stalled() == ["t"]
+    assert registry.get_sample_value("tandem_consumer_stalled", {"topic": "t"}) == 1.0
+    health.idle("t")
+    assert health.stalled() == []
+    assert registry.get_sample_value("tandem_consumer_stalled", {"topic": "t"}) == 0.0
+
+
+async def test_a_transient_looking_failure_with_the_database_up_is_bounded_then_dead_lettered() -> (
+    None
+):
+    """A handler that keeps timing out while its database answers is not an outage: it must not
+    hold the partition forever."""
+    attempts: list[int] = []
+
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        attempts.append(1)
+        raise TimeoutError("some call of the handler's own")
+
+    async def database_up() -> bool:
+        return True
+
+    h = Harness(handler, database_up=database_up)
+    outcome = await h.consumer.process(record_of())
+    assert outcome is Outcome.DEAD_LETTERED
+    assert h.health.handling_ok, "readiness untouched: the database was there all along"
+    assert dict(h.publisher.sent[0].headers)["tandem_dlq_reason"] == b"handler_error"
+    assert len(attempts) > 1
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"key": b"someone-else"}, b"key_mismatch"),
+        ({"key": None}, b"key_mismatch"),
+        ({"value": None}, b"null_value"),
+        ({"topic": "tandem.pairing.v1"}, b"wrong_topic"),
+    ],
+    ids=["other-key", "no-key", "null-value", "hr-event-on-pairing-topic"],
+)
+async def test_records_that_cannot_belong_here_are_dead_lettered_with_a_reason(
+    change: dict[str, object], reason: bytes
+) -> None:
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        raise AssertionError("never called")
+
+    h = Harness(handler, topic=str(change.pop("topic", HR_EMPLOYEES)))
+    good = record_of()
+    record = dataclasses.replace(good, **change)  # type: ignore[arg-type]
+    assert await h.consumer.process(record) is Outcome.DEAD_LETTERED
+    [sent] = h.publisher.sent
+    assert dict(sent.headers)["tandem_dlq_reason"] == reason
+    assert sent.value == record.value, "a null value stays null in the DLQ"
+
+
+async def test_a_reused_event_id_with_another_value_is_a_conflict_not_a_duplicate() -> None:
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        pass
+
+    h = Harness(handler)
+    first = record_of(event_id="evt-1")
+    other = record_of(HIRED.model_copy(update={"job_level": 9}), offset=1, event_id="evt-1")
+    assert await h.consumer.process(first) is Outcome.PROCESSED
+    assert await h.consumer.process(first) is Outcome.DUPLICATE
+    assert await h.consumer.process(other) is Outcome.DEAD_LETTERED
+    in_one_batch = await h.consumer.process_batch(
+        [
+            record_of(event_id="evt-2"),
+            record_of(HIRED.model_copy(update={"job_level": 8}), event_id="evt-2"),
+        ]
+    )
+    assert in_one_batch == [Outcome.PROCESSED, Outcome.DEAD_LETTERED]
+    reasons = [dict(s.headers)["tandem_dlq_reason"] for s in h.publisher.sent]
+    assert reasons == [b"conflicting_duplicate", b"conflicting_duplicate"]
+
+
+async def test_an_oversized_record_is_dead_lettered_in_a_bounded_copy_with_its_digest() -> None:
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        raise AssertionError("never called")
+
+    h = Harness(handler)
+    good = record_of()
+    huge = b"{" + b" " * (3 * 1024 * 1024) + b"}"
+    headers = [*good.headers, ("x-big", b"y" * 100_000), ("x-null", None)]
+    record = dataclasses.replace(good, value=huge, headers=headers)
+    assert await h.consumer.process(record) is Outcome.DEAD_LETTERED
+    [sent] = h.publisher.sent
+    meta = dict(sent.headers)
+    assert meta["tandem_dlq_reason"] == b"oversized"
+    assert sent.value is not None
+    assert len(sent.value) == MAX_DLQ_VALUE_BYTES
+    assert meta["tandem_dlq_value_bytes"] == str(len(huge)).encode()
+    assert meta["tandem_dlq_value_sha256"] == hashlib.sha256(huge).hexdigest().encode()
+    assert b"value" in meta["tandem_dlq_truncated"]
+    assert len(meta["x-big"]) <= 4096
+    assert meta["x-null"] == b""

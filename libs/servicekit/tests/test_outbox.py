@@ -144,6 +144,8 @@ async def deliver_downstream(settings: ServiceSettings, topic: str, expected: in
 
     consumer = EventConsumer.per_event(
         group="downstream",
+        topic=HR_EMPLOYEES,
+        topic_prefix=settings.kafka.topic_prefix,
         handlers={EmployeeHired: apply},
         uow_factory=lambda: MongoUnitOfWork(
             client, downstream_db, source="/downstream", clock=FakeClock()

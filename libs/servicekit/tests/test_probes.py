@@ -25,6 +25,7 @@ async def test_ready_service_answers_all_probes(settings: ServiceSettings) -> No
                 "database": True,
                 "broker": True,
                 "handlers": True,
+                "consumers": True,
                 "outbox": True,
             }
             metrics = (await http.get("/metrics")).text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -251,3 +252,33 @@ async def test_a_group_mentor_leads_one_group_of_pairs(pairing: Pairing) -> None
     groups = {json.loads(r.value or b"{}")["group_id"] for r in created}
     assert len(groups) == 1
     assert None not in groups
+
+
+async def test_hr_records_in_the_same_millisecond_keep_their_order(pairing: Pairing) -> None:
+    """BSON dates hold milliseconds; the projection must compare microseconds."""
+    base = later(20)
+    await pairing.publish_hr(hired("e9", 3, at=base))
+    await known(pairing, "e9")
+    newer = EmployeeUpdated(
+        **{
+            **hired("e9", 7, department="Newer").model_dump(exclude={"hired_on"}),
+            "effective_at": base + timedelta(microseconds=900),
+        }
+    )
+    older = EmployeeUpdated(
+        **{
+            **hired("e9", 5, department="Older").model_dump(exclude={"hired_on"}),
+            "effective_at": base + timedelta(microseconds=400),
+        }
+    )
+    await pairing.publish_hr(newer)
+    await pairing.publish_hr(older)
+
+    async def both_consumed() -> bool:
+        count = await pairing.runtime.db["inbox"].count_documents({})
+        return bool(count >= 3)
+
+    await wait_until(both_consumed)
+    employee = (await pairing.http.get("/employees/e9")).json()
+    assert employee["department"] == "Newer", "an older record in the same millisecond won"
+    assert employee["effective_at"].startswith("2026-01-01T00:20:00.000900")

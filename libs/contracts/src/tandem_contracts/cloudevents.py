@@ -43,6 +43,7 @@ class InvalidReason(StrEnum):
     UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
     UNKNOWN_TYPE = "unknown_type"
     OVERSIZED = "oversized"
+    NULL_VALUE = "null_value"
     NOT_JSON = "not_json"
     NOT_AN_OBJECT = "not_an_object"
     INVALID_DATA = "invalid_data"
@@ -132,13 +133,13 @@ def decode_meta(headers: Iterable[tuple[str, bytes | None]]) -> EventMeta:
     if specversion != SPEC_VERSION:
         raise InvalidRecord(
             InvalidReason.UNSUPPORTED_SPECVERSION,
-            f"{H_SPECVERSION} is {specversion!r}; only {SPEC_VERSION!r} is supported",
+            f"{H_SPECVERSION} is not {SPEC_VERSION!r}, the only version supported",
         )
     content_type = found.get(H_CONTENT_TYPE)
     if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
         raise InvalidRecord(
             InvalidReason.UNSUPPORTED_CONTENT_TYPE,
-            f"{H_CONTENT_TYPE} is {content_type!r}; expected {CONTENT_TYPE!r}",
+            f"{H_CONTENT_TYPE} is not {CONTENT_TYPE!r}",
         )
     return EventMeta(
         id=_required(found, H_ID),
@@ -160,16 +161,14 @@ def decode(
     meta = decode_meta(headers)
     model = model_for(meta.type)
     if model is None:
-        raise InvalidRecord(
-            InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} {meta.type!r} is not a known event"
-        )
+        raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} names no Tandem event type")
     return Envelope(meta=meta, event=decode_data(model, value, tolerant=tolerant))
 
 
 def decode_data(model: type[Event], value: bytes | None, *, tolerant: bool = False) -> Event:
     """Validate a record's value as `model`; every failure is an `InvalidRecord`."""
     if value is None:
-        raise InvalidRecord(InvalidReason.NOT_JSON, "record has no value (tombstone)")
+        raise InvalidRecord(InvalidReason.NULL_VALUE, "record has no value (a tombstone)")
     if len(value) > MAX_VALUE_BYTES:
         raise InvalidRecord(
             InvalidReason.OVERSIZED, f"value is {len(value)} bytes; the limit is {MAX_VALUE_BYTES}"
@@ -177,7 +176,8 @@ def decode_data(model: type[Event], value: bytes | None, *, tolerant: bool = Fal
     try:
         data = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRecord(InvalidReason.NOT_JSON, f"value is not JSON: {exc}") from exc
+        where = f" (at byte {exc.pos})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InvalidRecord(InvalidReason.NOT_JSON, f"value is not UTF-8 JSON{where}") from exc
     except RecursionError as exc:
         raise InvalidRecord(InvalidReason.NOT_JSON, "value is nested too deeply") from exc
     if not isinstance(data, dict):
@@ -191,7 +191,8 @@ def decode_data(model: type[Event], value: bytes | None, *, tolerant: bool = Fal
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """`field.path: message` for every error, so the exact field is named."""
+    """`field.path: message` for every error, so the exact field is named. Never the value:
+    this text ends up in DLQ headers and logs, and a value may be personal data."""
     parts = []
     for error in exc.errors(include_url=False):
         path = ".".join(str(p) for p in error["loc"]) or "<root>"
@@ -237,8 +238,8 @@ def _parse_time(raw: str | None) -> datetime:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidRecord(
-            InvalidReason.INVALID_HEADER, f"{H_TIME} {raw!r} is not an RFC 3339 timestamp"
+            InvalidReason.INVALID_HEADER, f"{H_TIME} is not an RFC 3339 timestamp"
         ) from exc
     if parsed.tzinfo is None:
-        raise InvalidRecord(InvalidReason.INVALID_HEADER, f"{H_TIME} {raw!r} has no UTC offset")
+        raise InvalidRecord(InvalidReason.INVALID_HEADER, f"{H_TIME} has no UTC offset")
     return parsed.astimezone(UTC)

@@ -23,7 +23,7 @@ def _known_time_zone(value: str) -> str:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+            raise ValueError("not a known IANA time zone name") from exc
     return value
 
 

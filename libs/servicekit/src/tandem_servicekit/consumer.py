@@ -17,38 +17,47 @@ acknowledged (the subscriber seeks back), so nothing is lost and nothing skipped
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter
 
-from tandem_contracts import Event, EventMeta, InvalidRecord
+from tandem_contracts import Event, EventMeta, InvalidRecord, model_for
 from tandem_contracts.cloudevents import decode_data, decode_meta
-from tandem_contracts.topics import dead_letter_topic
+from tandem_servicekit.dead_letters import DeadLetterRouter
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
 from tandem_servicekit.logging import get_logger
-from tandem_servicekit.publisher import ProducerRecord, Publisher
+from tandem_servicekit.records import IncomingRecord
 from tandem_servicekit.settings import RetrySettings
 from tandem_servicekit.uow import ConsumedEvent, DuplicateDelivery, TrackingUnitOfWork
 
-U = TypeVar("U", bound=TrackingUnitOfWork)
+__all__ = ["DeadLetterRouter", "IncomingRecord"]
 
-MAX_HEADER_TEXT = 1000
+U = TypeVar("U", bound=TrackingUnitOfWork)
 log = get_logger("tandem.consumer")
 
 
-@dataclass(frozen=True)
-class IncomingRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
+class Reason(StrEnum):
+    """Why the pipeline dead-lettered a record (besides the codec's `InvalidReason`s)."""
+
+    UNDECODABLE = "undecodable"
+    KEY_MISMATCH = "key_mismatch"
+    WRONG_TOPIC = "wrong_topic"
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"
+    REJECTED = "rejected"
+    HANDLER_ERROR = "handler_error"
+
+
+class Poison(Exception):
+    """A record that can never be applied, found by the pipeline's own checks."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -107,38 +116,23 @@ class ConsumerMetrics:
         )
 
 
-class DeadLetterRouter:
-    """Copies a poison record to `<topic>.dlq`, same key and value, headers naming the failure."""
-
-    def __init__(self, publisher: Publisher, group: str) -> None:
-        self._publisher = publisher
-        self._group = group
-
-    async def route(self, record: IncomingRecord, reason: str, error: BaseException) -> None:
-        message = str(error)[:MAX_HEADER_TEXT]
-        headers = [
-            *record.headers,
-            ("tandem_dlq_reason", reason.encode()),
-            ("tandem_dlq_error_class", type(error).__name__.encode()),
-            ("tandem_dlq_error_message", message.encode()),
-            ("tandem_dlq_original_topic", record.topic.encode()),
-            ("tandem_dlq_original_partition", str(record.partition).encode()),
-            ("tandem_dlq_original_offset", str(record.offset).encode()),
-            ("tandem_dlq_consumer_group", self._group.encode()),
-            ("tandem_dlq_failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
-        await self._publisher.send_many(
-            [ProducerRecord(dead_letter_topic(record.topic), record.key, record.value, headers)]
-        )
-
-
 class EventConsumer(Generic[U]):
-    """Runs one consumer group's handler for the event types it handles, a batch at a time."""
+    """Runs one consumer group's handler for the event types it handles, a batch at a time.
+
+    Failure policy, the same for every error: a record that fails the same way over its budget
+    goes to the DLQ. An outage of the service's own database is the one exception: it pauses
+    consumption (retried with backoff, readiness 503) and dead-letters nothing. A failure that
+    looks transient while the database answers (a write conflict, say with the unfinished
+    transaction of a killed process) is retried without touching readiness, for
+    `retry.conflict_budget_s`, then treated as any other failure.
+    """
 
     def __init__(
         self,
         *,
         group: str,
+        topic: str,
+        topic_prefix: str = "",
         types: Iterable[type[Event]],
         handler: BatchHandler[U],
         uow_factory: Callable[[], U],
@@ -146,8 +140,11 @@ class EventConsumer(Generic[U]):
         retry: RetrySettings,
         health: Health,
         metrics: ConsumerMetrics,
+        database_up: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._group = group
+        self._contract_topic = topic
+        self._topic = topic_prefix + topic
         self._types = {t.event_type: t for t in types}
         self._handler = handler
         self._uow_factory = uow_factory
@@ -155,6 +152,7 @@ class EventConsumer(Generic[U]):
         self._retry = retry
         self._health = health
         self._metrics = metrics
+        self._database_up = database_up
 
     @classmethod
     def per_event(
@@ -172,57 +170,72 @@ class EventConsumer(Generic[U]):
         return outcome
 
     async def process_batch(self, records: Sequence[IncomingRecord]) -> list[Outcome]:
-        """Every record's outcome, in order. Raises only for an outage past the retry budget."""
+        """Every record's outcome, in order. Raises only for an outage past the retry budget
+        (the batch is then not acknowledged and comes again)."""
         outcomes: dict[int, Outcome] = {}
         deliveries: list[tuple[int, Delivery]] = []
-        in_batch: set[str] = set()
-        for index, record in enumerate(records):
-            decoded = await self._decode(record)
-            if isinstance(decoded, Outcome):
-                outcomes[index] = decoded
-            elif decoded.meta.id in in_batch:
-                outcomes[index] = Outcome.DUPLICATE
-            else:
-                in_batch.add(decoded.meta.id)
-                deliveries.append((index, decoded))
-        if deliveries:
-            await self._apply(deliveries, outcomes)
+        digests: dict[str, str] = {}
+        self._health.busy(self._topic)
+        try:
+            for index, record in enumerate(records):
+                decoded = await self._decode(record)
+                if isinstance(decoded, Outcome):
+                    outcomes[index] = decoded
+                elif decoded.meta.id not in digests:
+                    digests[decoded.meta.id] = record.digest
+                    deliveries.append((index, decoded))
+                elif digests[decoded.meta.id] == record.digest:
+                    outcomes[index] = Outcome.DUPLICATE
+                else:
+                    outcomes[index] = await self._conflicting(record)
+            if deliveries:
+                await self._apply(deliveries, outcomes)
+        finally:
+            self._health.idle(self._topic)
         result = [outcomes[i] for i in range(len(records))]
-        for record, outcome in zip(records, result, strict=True):
-            self._metrics.records.labels(record.topic, outcome.value).inc()
+        for outcome in result:
+            self._metrics.records.labels(self._topic, outcome.value).inc()
         return result
 
     async def _decode(self, record: IncomingRecord) -> Delivery | Outcome:
+        """Headers first: a type this consumer does not handle is ignored before its value is
+        read. Every failure of any kind here is a DLQ reason, never a retry."""
         try:
             meta = decode_meta(record.headers)
-            model = self._types.get(meta.type)
-            if model is None:
-                log.debug("event type not handled by this consumer", ce_type=meta.type[:200])
+            model = self._types.get(meta.type) or model_for(meta.type)
+            if model is not None and model.topic != self._contract_topic:
+                message = f"{model.__name__} travels on {model.topic}, not here"
+                raise Poison(Reason.WRONG_TOPIC, message)
+            if model is None or meta.type not in self._types:
+                log.debug("event type not handled by this consumer")
                 return Outcome.IGNORED
             event = decode_data(model, record.value, tolerant=True)
+            if record.key != event.aggregate_id().encode():
+                raise Poison(Reason.KEY_MISMATCH, f"the record key is not the {model.key_field}")
         except InvalidRecord as exc:
             return await self._dead_letter(record, exc.reason.value, exc)
+        except Poison as exc:
+            return await self._dead_letter(record, exc.reason.value, exc)
+        except Exception as exc:
+            return await self._dead_letter(record, Reason.UNDECODABLE.value, exc)
         return Delivery(event, meta, record)
 
     async def _apply(
         self, items: Sequence[tuple[int, Delivery]], outcomes: dict[int, Outcome]
     ) -> None:
         """Apply `items` in one unit of work; split them if one of them keeps failing."""
-        topic = items[0][1].record.topic
         attempt = 0
+        conflicted_since: float | None = None
         while True:
             attempt += 1
             try:
                 seen_before = await self._transaction([d for _, d in items])
             except DuplicateDelivery:
                 # Another consumer committed some of these meanwhile: the inbox now knows them.
-                if attempt >= self._retry.attempts_before_nack:
-                    raise
                 continue
             except Exception as exc:
-                transient = is_transient(exc)
-                kind = "transient" if transient else "unexpected"
-                self._metrics.retries.labels(topic, kind).inc()
+                kind = await self._kind_of(exc)
+                self._metrics.retries.labels(self._topic, kind).inc()
                 log.warning(
                     "handler failed",
                     error_class=type(exc).__name__,
@@ -230,52 +243,83 @@ class EventConsumer(Generic[U]):
                     kind=kind,
                     records=len(items),
                 )
-                if transient:
-                    self._health.handling_failed()
+                if kind == "outage":
+                    self._health.outage(self._topic)
                     if attempt >= self._retry.attempts_before_nack:
                         raise  # not acknowledged: the subscriber seeks back and tries again
-                elif len(items) > 1:
-                    middle = len(items) // 2
-                    await self._apply(items[:middle], outcomes)
-                    await self._apply(items[middle:], outcomes)
-                    return
-                elif isinstance(exc, RejectedEvent):
-                    outcomes[items[0][0]] = await self._dead_letter(
-                        items[0][1].record, "rejected", exc
-                    )
-                    return
-                elif attempt >= self._retry.attempts_for_unexpected:
-                    outcomes[items[0][0]] = await self._dead_letter(
-                        items[0][1].record, "handler_error", exc
-                    )
-                    return
+                else:
+                    if kind == "conflict":
+                        conflicted_since = conflicted_since or time.monotonic()
+                        waited = time.monotonic() - conflicted_since
+                        if waited < self._retry.conflict_budget_s:
+                            await asyncio.sleep(self._backoff(attempt))
+                            continue
+                    if len(items) > 1:
+                        middle = len(items) // 2
+                        await self._apply(items[:middle], outcomes)
+                        await self._apply(items[middle:], outcomes)
+                        return
+                    index, delivery = items[0]
+                    if isinstance(exc, RejectedEvent) or kind == "conflict":
+                        reason = Reason.REJECTED if isinstance(exc, RejectedEvent) else None
+                        outcomes[index] = await self._dead_letter(
+                            delivery.record, (reason or Reason.HANDLER_ERROR).value, exc
+                        )
+                        return
+                    if attempt >= self._retry.attempts_for_unexpected:
+                        outcomes[index] = await self._dead_letter(
+                            delivery.record, Reason.HANDLER_ERROR.value, exc
+                        )
+                        return
                 await asyncio.sleep(self._backoff(attempt))
                 continue
-            self._health.handling_recovered()
-            self._metrics.batches.labels(topic).inc()
+            self._health.recovered(self._topic)
+            self._metrics.batches.labels(self._topic).inc()
             for index, delivery in items:
-                duplicate = delivery.meta.id in seen_before
-                outcomes[index] = Outcome.DUPLICATE if duplicate else Outcome.PROCESSED
-            if seen_before:
-                log.info("duplicate deliveries skipped", count=len(seen_before))
+                previous = seen_before.get(delivery.meta.id, False)
+                if previous is False:
+                    outcomes[index] = Outcome.PROCESSED
+                elif previous in (None, delivery.record.digest):
+                    outcomes[index] = Outcome.DUPLICATE
+                else:
+                    outcomes[index] = await self._conflicting(delivery.record)
             return
 
-    async def _transaction(self, batch: list[Delivery]) -> set[str]:
-        """Run the handler over the batch's new events and commit; returns the ids seen before."""
+    async def _kind_of(self, exc: BaseException) -> str:
+        """`outage` (own database unreachable), `conflict` (transient-looking while it
+        answers) or `unexpected`."""
+        if not is_transient(exc):
+            return "unexpected"
+        if self._database_up is not None and await self._database_up():
+            return "conflict"
+        return "outage"
+
+    async def _transaction(self, batch: list[Delivery]) -> dict[str, str | None]:
+        """Run the handler over the batch's new events and commit; returns the ids seen before
+        with the value digest stored for each."""
         async with self._uow_factory() as uow:
             seen_before = await uow.already_consumed(self._group, [d.meta.id for d in batch])
             fresh = [d for d in batch if d.meta.id not in seen_before]
             if fresh:
-                uow.consuming(ConsumedEvent(self._group, d.meta.id, d.meta.type) for d in fresh)
+                uow.consuming(
+                    ConsumedEvent(self._group, d.meta.id, d.meta.type, d.record.digest)
+                    for d in fresh
+                )
                 await self._handler(fresh, uow)
                 await uow.commit()
         return seen_before
+
+    async def _conflicting(self, record: IncomingRecord) -> Outcome:
+        error = Poison(
+            Reason.CONFLICTING_DUPLICATE, "this ce_id was consumed before with a different value"
+        )
+        return await self._dead_letter(record, Reason.CONFLICTING_DUPLICATE.value, error)
 
     async def _dead_letter(
         self, record: IncomingRecord, reason: str, error: BaseException
     ) -> Outcome:
         await self._dead_letters.route(record, reason, error)
-        self._metrics.dead_letters.labels(record.topic, reason).inc()
+        self._metrics.dead_letters.labels(self._topic, reason).inc()
         log.warning(
             "record dead-lettered",
             reason=reason,
@@ -286,5 +330,5 @@ class EventConsumer(Generic[U]):
         return Outcome.DEAD_LETTERED
 
     def _backoff(self, attempt: int) -> float:
-        delay = self._retry.initial_delay_s * (2 ** (attempt - 1))
+        delay = self._retry.initial_delay_s * (2 ** min(attempt - 1, 20))
         return float(min(delay, self._retry.max_delay_s))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -38,14 +38,31 @@ class Page(BaseModel, Generic[M]):
     items: list[M]
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROS = "__us"
+"""Suffix of the integer field that keeps a datetime's microseconds: BSON dates hold only
+milliseconds, and two HR records in the same millisecond must still order correctly."""
+
+
 def to_document(model: BaseModel, key: str) -> Document:
-    """JSON-mode dump (dates become strings), with datetimes kept as BSON dates."""
+    """JSON-mode dump (dates become strings), with datetimes kept as BSON dates (queryable) plus
+    their exact microseconds since the epoch in `<name>__us`."""
     doc: Document = model.model_dump(mode="json")
     for name, value in model:
         if isinstance(value, datetime):
             doc[name] = value
+            doc[name + MICROS] = (value - EPOCH) // timedelta(microseconds=1)
     doc["_id"] = doc[key]
     return doc
+
+
+def from_document(doc: Document) -> Document:
+    """The fields of a stored document, datetimes restored to the microsecond."""
+    fields = {k: v for k, v in doc.items() if k != "_id" and not k.endswith(MICROS)}
+    for name, value in doc.items():
+        if name.endswith(MICROS) and isinstance(value, int):
+            fields[name.removesuffix(MICROS)] = EPOCH + timedelta(microseconds=value)
+    return fields
 
 
 class MongoRepository(Generic[M]):
@@ -63,8 +80,7 @@ class MongoRepository(Generic[M]):
         self._tracker = tracker
 
     def _load(self, doc: Document) -> M:
-        doc.pop("_id", None)
-        return self.model.model_validate(doc)
+        return self.model.model_validate(from_document(doc))
 
     async def get(self, key: str) -> M | None:
         doc = await self._c.find_one({"_id": key}, session=self._s)

@@ -58,6 +58,25 @@ async def _raw_body(message: Any) -> Any:
     return message.body
 
 
+async def _tolerant_parse(raw: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """faststream's parser decodes every header value as UTF-8 and fails on a null or non-UTF-8
+    one before Tandem's code runs (the record would be acknowledged and lost). It parses a copy
+    with printable header values; Tandem's pipeline gets the untouched record, bytes and all,
+    and dead-letters it with a reason."""
+    records = raw if isinstance(raw, tuple) else (raw,)
+    safe = tuple(
+        dataclasses.replace(r, headers=[(k, _printable(v)) for k, v in (r.headers or ())])
+        for r in records
+    )
+    message = await original(safe if isinstance(raw, tuple) else safe[0])
+    message.raw_message = raw
+    return message
+
+
+def _printable(value: bytes | None) -> bytes:
+    return b"" if value is None else value.decode("utf-8", "replace").encode()
+
+
 def _incoming(raw: Any) -> IncomingRecord:
     headers = tuple(raw.headers or ())
     return IncomingRecord(raw.topic, raw.partition, raw.offset, raw.key, raw.value, headers)
@@ -76,7 +95,7 @@ class ServiceRuntime(Generic[U]):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.registry = CollectorRegistry()
-        self.health = Health()
+        self.health = Health(settings.consumer.stall_after_s, self.registry)
         self.mongo = make_client(settings.mongo)
         self.db: AsyncDatabase[Document] = self.mongo[settings.mongo.database]
         self.publisher = KafkaPublisher(settings.kafka, client_id=f"{settings.consumer_group}-out")
@@ -118,9 +137,14 @@ class ServiceRuntime(Generic[U]):
             topic_prefix=self.settings.kafka.topic_prefix,
         )
 
-    def _consumer(self, types: Iterable[type[Event]], handler: BatchHandler[U]) -> EventConsumer[U]:
+    def _consumer(
+        self, topic: str, types: Iterable[type[Event]], handler: BatchHandler[U]
+    ) -> EventConsumer[U]:
         return EventConsumer(
             group=self.settings.consumer_group,
+            topic=topic,
+            topic_prefix=self.settings.kafka.topic_prefix,
+            database_up=self._database_up,
             types=types,
             handler=handler,
             uow_factory=self.unit_of_work,
@@ -133,7 +157,7 @@ class ServiceRuntime(Generic[U]):
     def subscribe(self, topic: str, handlers: Mapping[type[Event], EventHandler[U]]) -> None:
         """Consume `topic` (a contract name; the prefix is added) one record per transaction,
         dispatching by event type. For low-volume topics; offsets are committed per record."""
-        consumer = self._consumer(handlers, dispatching(handlers))
+        consumer = self._consumer(topic, handlers, dispatching(handlers))
 
         async def on_record(body: bytes, msg: KafkaMessage) -> None:
             await consumer.process(_incoming(msg.raw_message))
@@ -151,7 +175,7 @@ class ServiceRuntime(Generic[U]):
         """Consume `topic` in batches of up to `max_records` (default: the consumer settings):
         one transaction per batch (a poison record is split off alone), offsets committed after
         the batch is stored."""
-        consumer = self._consumer(types, handler)
+        consumer = self._consumer(topic, types, handler)
 
         async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:
             raw = msg.raw_message
@@ -181,6 +205,7 @@ class ServiceRuntime(Generic[U]):
             group_id=self.settings.consumer_group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_body,
+            parser=_tolerant_parse,
             title=f"{self.settings.service_name}:{topic}",
             description=f"Consumed by {self.settings.consumer_group}",
             **options,
@@ -202,12 +227,15 @@ class ServiceRuntime(Generic[U]):
         """The service's AsyncAPI 3 document: faststream's, with the contract payloads."""
         return asyncapi_document(self, self.catalogue)
 
+    async def _database_up(self) -> bool:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.mongo.admin.command("ping"), READINESS_TIMEOUT_S)
+            return True
+        return False
+
     async def readiness(self) -> dict[str, bool]:
         async def database() -> bool:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.mongo.admin.command("ping"), READINESS_TIMEOUT_S)
-                return True
-            return False
+            return await self._database_up()
 
         async def broker() -> bool:
             with contextlib.suppress(Exception):
@@ -219,6 +247,7 @@ class ServiceRuntime(Generic[U]):
             "database": db_ok,
             "broker": broker_ok,
             "handlers": self.health.handling_ok,
+            "consumers": not self.health.stalled(),
             "outbox": self.relay.healthy,
         }
 

@@ -85,11 +85,26 @@ class RetrySettings(BaseModel):
 
     initial_delay_s: float = Field(default=0.2, gt=0)
     max_delay_s: float = Field(default=5.0, gt=0)
-    attempts_before_nack: int = Field(default=8, ge=1)
-    attempts_for_unexpected: int = Field(default=3, ge=1)
+    attempts_before_nack: int = Field(
+        default=8, ge=1, description="outage retries in place before the batch is sought back"
+    )
+    attempts_for_unexpected: int = Field(
+        default=3, ge=1, description="attempts before a failing record goes to the DLQ"
+    )
+    conflict_budget_s: float = Field(
+        default=90.0,
+        gt=0,
+        description="how long a record is retried on write conflicts while the database "
+        "answers (above MongoDB's 60 s transaction lifetime limit) before it is dead-lettered",
+    )
 
 
 class ConsumerSettings(BaseModel):
+    stall_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="a batch applied longer than this marks the consumer stalled",
+    )
     batch_max_records: int = Field(
         default=500,
         ge=1,

@@ -36,15 +36,17 @@ class FakeUnitOfWork(TrackingUnitOfWork):
         self.commits = 0
         self.rollbacks = 0
         self.published: list[Event] = []
-        self.consumed_ids: set[tuple[str, str]] = set()
+        self.consumed_ids: dict[tuple[str, str], str | None] = {}
 
     def published_types(self) -> list[str]:
         """Short names of the published events (`org.tandem.pairing.pair_created.v1` →
         `pair_created`), oldest first."""
         return [e.event_type.split(".")[-2] for e in self.published]
 
-    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
-        return {i for i in event_ids if (group, i) in self.consumed_ids}
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> dict[str, str | None]:
+        return {
+            i: self.consumed_ids[group, i] for i in event_ids if (group, i) in self.consumed_ids
+        }
 
     async def _begin(self) -> None:
         pass
@@ -52,7 +54,7 @@ class FakeUnitOfWork(TrackingUnitOfWork):
     async def _commit(self, events: list[Event]) -> None:
         self.commits += 1
         self.published.extend(events)
-        self.consumed_ids.update((c.group, c.event_id) for c in self.consumed)
+        self.consumed_ids.update(((c.group, c.event_id), c.digest or None) for c in self.consumed)
 
     async def _rollback(self) -> None:
         self.rollbacks += 1

@@ -45,6 +45,9 @@ class ConsumedEvent:
     group: str
     event_id: str
     event_type: str
+    digest: str = ""
+    """SHA-256 of the record's value: a later record reusing the id with another value is a
+    conflict (dead-lettered), not a redelivery."""
 
 
 class UnitOfWork(Protocol):
@@ -143,8 +146,9 @@ class TrackingUnitOfWork(abc.ABC):
         await self._close()
 
     @abc.abstractmethod
-    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
-        """Which of `event_ids` this consumer group has processed before."""
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> dict[str, str | None]:
+        """Which of `event_ids` this consumer group has processed before, each with the value
+        digest recorded then (None where none was)."""
 
     @abc.abstractmethod
     async def _begin(self) -> None: ...
@@ -218,10 +222,11 @@ class MongoUnitOfWork(TrackingUnitOfWork):
     def _open_repositories(self) -> None:
         """Create this transaction's repositories; a service without any has nothing to do."""
 
-    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> set[str]:
+    async def already_consumed(self, group: str, event_ids: Sequence[str]) -> dict[str, str | None]:
         ids = {_inbox_id(group, i): i for i in event_ids}
-        cursor = self.db[INBOX].find({"_id": {"$in": list(ids)}}, {"_id": 1}, session=self.session)
-        return {ids[d["_id"]] async for d in cursor}
+        query = {"_id": {"$in": list(ids)}}
+        cursor = self.db[INBOX].find(query, {"_id": 1, "digest": 1}, session=self.session)
+        return {ids[d["_id"]]: d.get("digest") async for d in cursor}
 
     async def _commit(self, events: list[Event]) -> None:
         records = self.records_of(events)
@@ -229,7 +234,12 @@ class MongoUnitOfWork(TrackingUnitOfWork):
         session = self.session
         if self.consumed:
             markers = [
-                {"_id": _inbox_id(c.group, c.event_id), "type": c.event_type, "processed_at": now}
+                {
+                    "_id": _inbox_id(c.group, c.event_id),
+                    "type": c.event_type,
+                    "digest": c.digest or None,
+                    "processed_at": now,
+                }
                 for c in self.consumed
             ]
             try:
