@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -20,6 +21,7 @@ from tandem_pairing.service.programs import close_program, create_program
 from tandem_pairing.service.programs import open_program as open_it
 from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
+from tandem_servicekit.repository import Paging
 
 from .fakes import FakePairingUnitOfWork
 
@@ -198,3 +200,24 @@ async def test_closing_completes_active_pairs() -> None:
     assert pair.end_reason.value == "completed"
     with pytest.raises(Conflict, match="closed"):
         await run_matching(program_id, RunMatching(), uow)
+
+
+async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids() -> None:
+    """Everyone is interchangeable here, so every assignment scores the same: only the
+    tie-break decides, and it must not depend on the generated enrollment ids."""
+    uow = work()
+    mentors = [hired(f"m{n}", 1) for n in range(6)]
+    mentees = [hired(f"x{n}", 6) for n in range(6)]
+    await company(uow, *mentors, *mentees)
+    runs = []
+    for _ in range(3):
+        program_id = await open_program(uow)
+        people = [(m.employee_id, Role.MENTOR) for m in mentors]
+        people += [(x.employee_id, Role.MENTEE) for x in mentees]
+        for employee_id, role in sorted(people, key=lambda _: uuid.uuid4().hex):
+            await enroll(program_id, enroll_cmd(employee_id, role), uow)
+        await run_matching(program_id, RunMatching(), uow)
+        page = await uow.pairs.page_in(program_id, None, None, Paging(limit=100))
+        runs.append(sorted((p.mentor_id, p.mentee_id) for p in page.items))
+    assert len(runs[0]) == 6
+    assert runs[0] == runs[1] == runs[2]

@@ -1,7 +1,11 @@
-"""structlog setup: JSON in production, console on a terminal.
+"""structlog setup: one JSON object per line in production, console on a terminal.
 
-Handlers bind `ce_id`, `ce_type`, topic, partition and offset through contextvars, so every line
-they log carries them. Never log names, emails or free text written by people.
+Every line goes through the same renderer: Tandem's own structlog loggers and the standard
+library loggers of faststream, aiokafka, uvicorn and pymongo alike (structlog's
+`ProcessorFormatter` on the root handler), and a traceback becomes the `exception` field of
+its line, so a log pipeline can parse everything. Handlers bind `ce_id`, `ce_type`, topic,
+partition and offset through contextvars, so every line they log carries them. Never log
+names, emails or free text written by people.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from typing import Literal
 
 import structlog
 
+LIBRARY_LEVEL = logging.WARNING
+"""Libraries speak at warning and above: their info lines are per-message chatter."""
+
 
 def configure_logging(
     fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO"
@@ -19,7 +26,8 @@ def configure_logging(
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
@@ -29,16 +37,29 @@ def configure_logging(
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer()
+    threshold = logging.getLevelName(level.upper())
     structlog.configure(
-        processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    # Libraries that use stdlib logging (aiokafka, faststream, uvicorn) stay quiet unless warning.
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(LIBRARY_LEVEL)
+    logging.getLogger("tandem").setLevel(threshold)
+    for noisy in ("faststream", "aiokafka", "uvicorn", "uvicorn.error", "pymongo"):
+        named = logging.getLogger(noisy)
+        named.handlers[:] = []
+        named.propagate = True
+        named.setLevel(LIBRARY_LEVEL)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

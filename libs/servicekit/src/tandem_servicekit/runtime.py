@@ -115,6 +115,7 @@ class ServiceRuntime(Generic[U]):
                     metrics_prefix="tandem",
                 ),
             ],
+            logger=logging.getLogger("tandem.faststream"),
             log_level=logging.DEBUG,
         )
         self.catalogue = EventCatalogue()

@@ -118,11 +118,13 @@ async def suggest(
 async def _participants(
     uow: PairingUnitOfWork, program: Program, enrollments: list[Enrollment]
 ) -> list[Participant]:
-    """Enrollments joined with the HR projection; people who left are skipped."""
+    """Enrollments joined with the HR projection; people who left are skipped. Ordered by
+    employee id: the engine breaks ties by input order, so the same people give the same pairs
+    whatever ids their enrollments were given."""
     employees = await uow.employees.get_many(e.employee_id for e in enrollments)
     managers = await uow.employees.manager_map(employees)
     out = []
-    for e in enrollments:
+    for e in sorted(enrollments, key=lambda e: e.employee_id):
         person = employees.get(e.employee_id)
         if person is None or not person.active:
             continue
