@@ -77,7 +77,7 @@ async def test_a_handled_event_commits_once_with_its_inbox_marker() -> None:
     record = record_of(event_id="evt-1")
     assert await h.consumer.process(record) is Outcome.PROCESSED
     assert h.uow.commits == 1
-    assert ("tandem-test", "evt-1") in h.uow.consumed_ids
+    assert ("tandem-test", "/hr/test|evt-1") in h.uow.consumed_ids
     assert len(h.uow.published) == 1
 
 
@@ -189,7 +189,7 @@ async def test_a_batch_commits_once_and_a_bug_in_one_record_is_isolated() -> Non
     assert outcomes[5] is Outcome.DEAD_LETTERED
     assert [o for i, o in enumerate(outcomes) if i != 5] == [Outcome.PROCESSED] * 7
     assert sorted(h.uow.consumed_ids) == sorted(
-        ("tandem-test", f"evt-{n}") for n in range(8) if n != 5
+        ("tandem-test", f"/hr/test|evt-{n}") for n in range(8) if n != 5
     )
     assert dict(h.publisher.sent[0].headers)["tandem_dlq_reason"] == b"handler_error"
     assert h.uow.commits < 8, "split into halves, not one transaction per record"

@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -67,12 +68,26 @@ class ProgramFormat(StrEnum):
     SHADOWING = "shadowing"
 
 
+WallClockTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "Wall-clock time `HH:MM` or `HH:MM:SS`, without an offset",
+            "examples": ["08:30"],
+        }
+    ),
+]
+"""A time of day as the API takes it: "08:30" (an offset is refused: the zone is separate)."""
+
+
 class WeeklySlot(ContractModel):
     """A recurring window of availability, in the owner's own time zone."""
 
     weekday: Weekday
-    start: time
-    end: time
+    start: WallClockTime
+    end: WallClockTime
 
     @model_validator(mode="after")
     def _ordered(self) -> WeeklySlot:

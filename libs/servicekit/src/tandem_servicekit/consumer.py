@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from prometheus_client import CollectorRegistry, Counter
 
 from tandem_contracts import Event, EventMeta, InvalidRecord, model_for
-from tandem_contracts.cloudevents import decode_data, decode_meta
+from tandem_contracts.cloudevents import H_TYPE, decode_data, decode_meta, header_value
 from tandem_servicekit.dead_letters import DeadLetterRouter
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
@@ -67,6 +67,11 @@ class Delivery:
     event: Event
     meta: EventMeta
     record: IncomingRecord
+
+    @property
+    def identity(self) -> str:
+        """What dedupes it: CloudEvents only promise `source` + `id` to be unique."""
+        return f"{self.meta.source}|{self.meta.id}"
 
 
 EventHandler = Callable[[Any, EventMeta, U], Awaitable[None]]
@@ -153,6 +158,7 @@ class EventConsumer(Generic[U]):
         self._health = health
         self._metrics = metrics
         self._database_up = database_up
+        self._dead: list[tuple[IncomingRecord, str, BaseException]] = []
 
     @classmethod
     def per_event(
@@ -175,21 +181,26 @@ class EventConsumer(Generic[U]):
         outcomes: dict[int, Outcome] = {}
         deliveries: list[tuple[int, Delivery]] = []
         digests: dict[str, str] = {}
+        self._dead = []  # one batch at a time: faststream runs a subscriber's calls in turn
         self._health.busy(self._topic)
         try:
             for index, record in enumerate(records):
                 decoded = await self._decode(record)
                 if isinstance(decoded, Outcome):
                     outcomes[index] = decoded
-                elif decoded.meta.id not in digests:
-                    digests[decoded.meta.id] = record.digest
+                elif decoded.identity not in digests:
+                    digests[decoded.identity] = record.digest
                     deliveries.append((index, decoded))
-                elif digests[decoded.meta.id] == record.digest:
+                elif digests[decoded.identity] == record.digest:
                     outcomes[index] = Outcome.DUPLICATE
                 else:
                     outcomes[index] = await self._conflicting(record)
             if deliveries:
                 await self._apply(deliveries, outcomes)
+            # Only now that the batch will be acknowledged: an outage that makes it come again
+            # must not copy its poison records to the DLQ once per attempt.
+            for record, reason, error in self._dead:
+                await self._dead_letters.route(record, reason, error)
         finally:
             self._health.idle(self._topic)
         result = [outcomes[i] for i in range(len(records))]
@@ -201,6 +212,10 @@ class EventConsumer(Generic[U]):
         """Headers first: a type this consumer does not handle is ignored before its value is
         read. Every failure of any kind here is a DLQ reason, never a retry."""
         try:
+            named = header_value(record.headers, H_TYPE)
+            if named is not None and named not in self._types and model_for(named) is None:
+                log.debug("event type not handled by this consumer")
+                return Outcome.IGNORED
             meta = decode_meta(record.headers)
             model = self._types.get(meta.type) or model_for(meta.type)
             if model is not None and model.topic != self._contract_topic:
@@ -276,7 +291,7 @@ class EventConsumer(Generic[U]):
             self._health.recovered(self._topic)
             self._metrics.batches.labels(self._topic).inc()
             for index, delivery in items:
-                previous = seen_before.get(delivery.meta.id, False)
+                previous = seen_before.get(delivery.identity, False)
                 if previous is False:
                     outcomes[index] = Outcome.PROCESSED
                 elif previous in (None, delivery.record.digest):
@@ -298,11 +313,11 @@ class EventConsumer(Generic[U]):
         """Run the handler over the batch's new events and commit; returns the ids seen before
         with the value digest stored for each."""
         async with self._uow_factory() as uow:
-            seen_before = await uow.already_consumed(self._group, [d.meta.id for d in batch])
-            fresh = [d for d in batch if d.meta.id not in seen_before]
+            seen_before = await uow.already_consumed(self._group, [d.identity for d in batch])
+            fresh = [d for d in batch if d.identity not in seen_before]
             if fresh:
                 uow.consuming(
-                    ConsumedEvent(self._group, d.meta.id, d.meta.type, d.record.digest)
+                    ConsumedEvent(self._group, d.identity, d.meta.type, d.record.digest)
                     for d in fresh
                 )
                 await self._handler(fresh, uow)
@@ -318,7 +333,8 @@ class EventConsumer(Generic[U]):
     async def _dead_letter(
         self, record: IncomingRecord, reason: str, error: BaseException
     ) -> Outcome:
-        await self._dead_letters.route(record, reason, error)
+        """Queue the DLQ copy; `process_batch` sends them once the batch is settled."""
+        self._dead.append((record, reason, error))
         self._metrics.dead_letters.labels(self._topic, reason).inc()
         log.warning(
             "record dead-lettered",

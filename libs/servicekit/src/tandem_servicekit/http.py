@@ -6,18 +6,24 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from pymongo.errors import PyMongoError
+from pydantic import BaseModel
+from pymongo.errors import DocumentTooLarge, OperationFailure, PyMongoError
 
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound, is_transient
 from tandem_servicekit.repository import Paging
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 RETRY_LATER = "temporarily unavailable or changed concurrently; nothing was stored, retry"
+COMMIT_UNKNOWN = "the database did not confirm the commit: check whether it took effect, then retry"
 MAX_SKIP = 1_000_000
+_TOO_LARGE_CODES = (10334, 17419, 17420)  # BSONObjectTooLarge and friends
 
+PathId = Annotated[str, Path(min_length=1, max_length=128, description="an id")]
+QueryId = Annotated[str, Query(min_length=1, max_length=128, description="an id")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
 Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="items to skip (paging)")]
 
@@ -45,7 +51,11 @@ def probes_router(readiness: ReadinessCheck, registry: CollectorRegistry) -> API
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: broker and database reachable, handling not stuck")
+    @router.get(
+        "/readyz",
+        summary="Readiness: broker and database reachable, handling not stuck",
+        responses={503: {"description": "Not ready: `checks` names what is failing"}},
+    )
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(checks.values())
@@ -54,7 +64,12 @@ def probes_router(readiness: ReadinessCheck, registry: CollectorRegistry) -> API
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics")
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (text exposition format)",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
     async def metrics() -> Response:
         payload = await asyncio.to_thread(generate_latest, registry)
         return Response(payload, media_type=CONTENT_TYPE_LATEST)
@@ -62,8 +77,37 @@ def probes_router(readiness: ReadinessCheck, registry: CollectorRegistry) -> API
     return router
 
 
+class ErrorBody(BaseModel):
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed request"},
+    404: {"model": ErrorBody, "description": "The addressed resource does not exist"},
+    409: {"model": ErrorBody, "description": "The request contradicts the current state"},
+    413: {"model": ErrorBody, "description": "Request body or resulting document too large"},
+    415: {"model": ErrorBody, "description": "A state-changing request must send JSON"},
+    503: {
+        "model": ErrorBody,
+        "description": "Temporarily unavailable or changed concurrently: nothing was stored, "
+        "retry after `Retry-After` seconds",
+    },
+}
+"""Documented on every service route (FastAPI documents 422 itself)."""
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Domain errors become precise HTTP answers, never a 500."""
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422 without `input` and `ctx`: the answer names what is wrong, it never
+        echoes the request (a large body would come back once per error)."""
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:500], "type": e["type"]}
+            for e in exc.errors()[:50]
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -80,13 +124,20 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(DocumentTooLarge)
+    async def too_large(_: Request, exc: DocumentTooLarge) -> JSONResponse:
+        return JSONResponse({"detail": "the resulting document is too large"}, status_code=413)
+
     @app.exception_handler(PyMongoError)
     async def database(_: Request, exc: PyMongoError) -> JSONResponse:
         """An outage or a write conflict with a concurrent request: nothing was stored, retry."""
+        if isinstance(exc, OperationFailure) and exc.code in _TOO_LARGE_CODES:
+            return await too_large(_, DocumentTooLarge(str(exc)))
         if not is_transient(exc):
             raise exc
+        unknown = exc.has_error_label("UnknownTransactionCommitResult")
         return JSONResponse(
-            {"detail": RETRY_LATER},
+            {"detail": COMMIT_UNKNOWN if unknown else RETRY_LATER},
             status_code=503,
             headers={"Retry-After": "1"},
         )

@@ -111,11 +111,12 @@ class OutboxRelay:
 
         A batch is handed to the producer at once and marked sent with one update after every
         record of it was acknowledged: a crash in between re-sends the batch (consumers dedupe).
+        The lease is renewed before every batch, so a long pass never outlives it unnoticed.
         """
-        if not await self._hold_lease():
-            return 0
         sent = 0
         while True:
+            if not await self._hold_lease():
+                return sent
             cursor = (
                 self._db[OUTBOX]
                 .find({"published_at": None})

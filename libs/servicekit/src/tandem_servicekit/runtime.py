@@ -36,8 +36,9 @@ from tandem_servicekit.consumer import (
     IncomingRecord,
     dispatching,
 )
+from tandem_servicekit.guards import RequestGuard
 from tandem_servicekit.health import Health
-from tandem_servicekit.http import install_error_handlers, probes_router
+from tandem_servicekit.http import ERROR_RESPONSES, install_error_handlers, probes_router
 from tandem_servicekit.logging import configure_logging, get_logger
 from tandem_servicekit.middleware import LogContextMiddleware
 from tandem_servicekit.mongo import Document, make_client
@@ -287,7 +288,14 @@ class ServiceRuntime(Generic[U]):
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+        app = FastAPI(
+            title=title,
+            description=description,
+            version="1.0.0",
+            lifespan=lifespan,
+            responses=ERROR_RESPONSES,
+        )
+        app.add_middleware(RequestGuard, max_body_bytes=self.settings.http.max_body_bytes)
         install_error_handlers(app)
         app.include_router(probes_router(self.readiness, self.registry))
         app.include_router(asyncapi_router(self.asyncapi))

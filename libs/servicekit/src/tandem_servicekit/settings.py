@@ -78,6 +78,9 @@ class MongoSettings(BaseModel):
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int | None = Field(default=None, ge=0, le=65535, description="None: the service's own")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="larger request bodies are refused with 413"
+    )
 
 
 class RetrySettings(BaseModel):

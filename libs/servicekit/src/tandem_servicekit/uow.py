@@ -44,6 +44,7 @@ class DuplicateDelivery(Exception):
 class ConsumedEvent:
     group: str
     event_id: str
+    """`ce_source` and `ce_id` together (only the pair is unique in CloudEvents)."""
     event_type: str
     digest: str = ""
     """SHA-256 of the record's value: a later record reusing the id with another value is a

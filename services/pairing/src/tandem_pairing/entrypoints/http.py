@@ -15,7 +15,7 @@ from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service import enrollment, lookups, matching, pairs, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
 from tandem_pairing.service.ports import PairingUnitOfWork
-from tandem_servicekit.http import PagingQuery, unit_of_work
+from tandem_servicekit.http import PagingQuery, PathId, QueryId, unit_of_work
 from tandem_servicekit.repository import Page
 
 Work = Annotated[PairingUnitOfWork, Depends(unit_of_work)]
@@ -33,15 +33,15 @@ def router() -> APIRouter:
         return await views.programs(work)
 
     @api.get("/programs/{program_id}", tags=["programs"])
-    async def get_program(program_id: str, work: Work) -> Program:
+    async def get_program(program_id: PathId, work: Work) -> Program:
         return await lookups.get_program(program_id, work)
 
     @api.post("/programs/{program_id}/open", tags=["programs"])
-    async def open_program(program_id: str, work: Work) -> Program:
+    async def open_program(program_id: PathId, work: Work) -> Program:
         return await programs.open_program(program_id, work)
 
     @api.post("/programs/{program_id}/close", tags=["programs"])
-    async def close_program(program_id: str, work: Work) -> Program:
+    async def close_program(program_id: PathId, work: Work) -> Program:
         return await programs.close_program(program_id, work)
 
     @api.post(
@@ -49,21 +49,21 @@ def router() -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         tags=["enrollment"],
     )
-    async def enroll(program_id: str, body: Enroll, work: Work) -> Enrollment:
+    async def enroll(program_id: PathId, body: Enroll, work: Work) -> Enrollment:
         return await enrollment.enroll(program_id, body, work)
 
     @api.get("/programs/{program_id}/enrollments", tags=["enrollment"])
     async def list_enrollments(
-        program_id: str, work: Work, paging: PagingQuery, state: EnrollmentStatus | None = None
+        program_id: PathId, work: Work, paging: PagingQuery, state: EnrollmentStatus | None = None
     ) -> Page[Enrollment]:
         return await views.enrollments(program_id, state, paging, work)
 
     @api.get("/programs/{program_id}/enrollments/{enrollment_id}", tags=["enrollment"])
-    async def get_enrollment(program_id: str, enrollment_id: str, work: Work) -> Enrollment:
+    async def get_enrollment(program_id: PathId, enrollment_id: PathId, work: Work) -> Enrollment:
         return await lookups.get_enrollment(program_id, enrollment_id, work)
 
     @api.post("/programs/{program_id}/enrollments/{enrollment_id}/withdraw", tags=["enrollment"])
-    async def withdraw(program_id: str, enrollment_id: str, work: Work) -> Enrollment:
+    async def withdraw(program_id: PathId, enrollment_id: PathId, work: Work) -> Enrollment:
         return await enrollment.withdraw(program_id, enrollment_id, work)
 
     @api.post(
@@ -72,58 +72,63 @@ def router() -> APIRouter:
         tags=["matching"],
     )
     async def run_matching(
-        program_id: str, work: Work, body: RunMatching | None = None
+        program_id: PathId, work: Work, body: RunMatching | None = None
     ) -> MatchingRun:
         return await matching.run_matching(program_id, body or RunMatching(), work)
 
     @api.get("/programs/{program_id}/matching-runs", tags=["matching"])
-    async def list_runs(program_id: str, work: Work) -> list[MatchingRun]:
+    async def list_runs(program_id: PathId, work: Work) -> list[MatchingRun]:
         return await views.runs(program_id, work)
 
     @api.get("/matching-runs/{run_id}", tags=["matching"])
-    async def get_run(run_id: str, work: Work) -> MatchingRun:
+    async def get_run(run_id: PathId, work: Work) -> MatchingRun:
         return await lookups.get_run(run_id, work)
 
     @api.get("/matching-runs/{run_id}/unmatched", tags=["matching"])
-    async def run_unmatched(run_id: str, work: Work, paging: PagingQuery) -> Page[UnmatchedEntry]:
+    async def run_unmatched(
+        run_id: PathId, work: Work, paging: PagingQuery
+    ) -> Page[UnmatchedEntry]:
         return await views.unmatched(run_id, paging, work)
 
     @api.get("/programs/{program_id}/suggestions", tags=["matching"])
     async def suggestions(
-        program_id: str, employee_id: str, work: Work, k: Annotated[int, Query(ge=1, le=50)] = 5
+        program_id: PathId,
+        employee_id: QueryId,
+        work: Work,
+        k: Annotated[int, Query(ge=1, le=50)] = 5,
     ) -> list[ProposedPair]:
         """Self-match: the best mentors with free places for one enrolled mentee."""
         return await matching.suggest(program_id, employee_id, k, work)
 
     @api.get("/programs/{program_id}/pairs", tags=["pairs"])
     async def list_pairs(
-        program_id: str,
+        program_id: PathId,
         work: Work,
         paging: PagingQuery,
         state: PairStatus | None = None,
-        run_id: str | None = None,
+        run_id: QueryId | None = None,
     ) -> Page[Pair]:
         return await views.pairs(program_id, state, run_id, paging, work)
 
     @api.get("/pairs/{pair_id}", tags=["pairs"])
-    async def get_pair(pair_id: str, work: Work) -> Pair:
+    async def get_pair(pair_id: PathId, work: Work) -> Pair:
         return await lookups.get_pair(pair_id, work)
 
     @api.post("/pairs/{pair_id}/accept", tags=["pairs"])
-    async def accept(pair_id: str, body: PairDecision, work: Work) -> Pair:
+    async def accept(pair_id: PathId, body: PairDecision, work: Work) -> Pair:
         return await pairs.decide_pair(pair_id, body.employee_id, True, work)
 
     @api.post("/pairs/{pair_id}/decline", tags=["pairs"])
-    async def decline(pair_id: str, body: PairDecision, work: Work) -> Pair:
+    async def decline(pair_id: PathId, body: PairDecision, work: Work) -> Pair:
         return await pairs.decide_pair(pair_id, body.employee_id, False, work)
 
     @api.post("/pairs/{pair_id}/end", tags=["pairs"])
-    async def end(pair_id: str, work: Work) -> Pair:
+    async def end(pair_id: PathId, work: Work) -> Pair:
         """Ended by the program manager."""
         return await pairs.end_pair(pair_id, work)
 
     @api.get("/employees/{employee_id}", tags=["employees"])
-    async def get_employee(employee_id: str, work: Work) -> Employee:
+    async def get_employee(employee_id: PathId, work: Work) -> Employee:
         """The HR projection as pairing sees it (tombstones for people who left)."""
         return await views.employee(employee_id, work)
 

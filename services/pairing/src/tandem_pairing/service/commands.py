@@ -6,8 +6,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from tandem_contracts.base import Identifier
 from tandem_contracts.events import TopicExpertise, TopicGoal
-from tandem_contracts.values import Availability, LanguageCode, ProgramFormat, Role
+from tandem_contracts.values import Availability, LanguageCode, ProgramFormat, Role, TopicName
 from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective, SeniorityBasis
 
 MAX_SESSION_MINUTES = 60
@@ -50,7 +51,7 @@ class CreateProgram(BaseModel):
     session_minutes: int = Field(ge=15, description="at most 60: sessions are short by design")
     format: ProgramFormat = ProgramFormat.ONE_TO_ONE
     group_size: int | None = Field(default=None, ge=2, le=30, validate_default=True)
-    topics: list[str] = Field(min_length=1, max_length=100)
+    topics: list[TopicName] = Field(min_length=1, max_length=100)
     weights: Weights = Weights()
     rules: Rules = Rules()
     mentor_capacity: int = Field(default=1, ge=1, le=30)
@@ -99,8 +100,8 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    avoid_employee_ids: list[str] = Field(default_factory=list, max_length=50)
-    preferred_employee_ids: list[str] = Field(default_factory=list, max_length=20)
+    avoid_employee_ids: list[Identifier] = Field(default_factory=list, max_length=50)
+    preferred_employee_ids: list[Identifier] = Field(default_factory=list, max_length=20)
 
     @field_validator("preferred_employee_ids")
     @classmethod
@@ -114,7 +115,7 @@ class Preferences(BaseModel):
 class Enroll(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employee_id: str = Field(min_length=1, max_length=128)
+    employee_id: Identifier
     role: Role
     expertise: list[TopicExpertise] = Field(default_factory=list, max_length=30)
     goals: list[TopicGoal] = Field(default_factory=list, max_length=30)
@@ -143,4 +144,4 @@ class RunMatching(BaseModel):
 
 class PairDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    employee_id: str = Field(min_length=1, max_length=128)
+    employee_id: Identifier

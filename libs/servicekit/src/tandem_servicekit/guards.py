@@ -1,0 +1,78 @@
+"""ASGI guards every service runs before routing: a body size limit and JSON-only commands.
+
+A body over `max_body_bytes` is refused with 413 before it is read into memory (by its
+Content-Length, or while it streams in). A state-changing request (POST, PUT, PATCH, DELETE)
+that declares a body type other than `application/json` is refused with 415, so an HTML form
+or a cross-site `text/plain` request can never change state; a command without a body sends no
+content type at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _TooLarge(HTTPException):
+    """Raised from `receive` while a body streams in; FastAPI turns it into the 413 answer."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v for k, v in scope.get("headers", [])}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await _answer(send, 413, f"request body over {self.max_body_bytes} bytes")
+            return
+        media = headers.get("content-type", b"").split(b";")[0].strip().lower()
+        if scope["method"] in UNSAFE and media and media != b"application/json":
+            await _answer(send, 415, "send commands as application/json")
+            return
+        received = 0
+        started = False
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _TooLarge(self.max_body_bytes)
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracking)
+        except _TooLarge:
+            if not started:
+                await _answer(send, 413, f"request body over {self.max_body_bytes} bytes")
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    start: dict[str, Any] = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
