@@ -23,6 +23,7 @@ def test_every_service_is_ready_and_exposes_its_metrics(platform: ServiceSet) ->
             "database": True,
             "broker": True,
             "handlers": True,
+            "consumers": True,
             "outbox": True,
         }
         metrics = httpx.get(svc.url + "/metrics", timeout=5).text

@@ -10,6 +10,7 @@ content type at all.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -57,7 +58,10 @@ class RequestGuard:
 
         async def tracking(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if message["status"] == 405:
+                    message = _with_full_allow(message, scope)
             await send(message)
 
         try:
@@ -65,6 +69,28 @@ class RequestGuard:
         except _TooLarge:
             if not started:
                 await _answer(send, 413, f"request body over {self.max_body_bytes} bytes")
+
+
+def _with_full_allow(message: Message, scope: Scope) -> Message:
+    """Starlette's 405 names only the first route matching the path; list every method the
+    OpenAPI document gives the path (GET and POST on `/programs` are two routes)."""
+    methods = _documented_methods(scope.get("app"), scope.get("path", ""))
+    if not methods:
+        return message
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+    headers.append((b"allow", ", ".join(sorted(methods)).encode()))
+    return {**message, "headers": headers}
+
+
+def _documented_methods(app: Any, path: str) -> set[str]:
+    openapi = getattr(app, "openapi", None)
+    if openapi is None:
+        return set()
+    for template, operations in openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            return {m.upper() for m in operations}
+    return set()
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:
