@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pymongo.errors import OperationFailure
 
 from tandem_contracts import Event, EventMeta, encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeHired
@@ -309,3 +310,21 @@ async def test_an_oversized_record_is_dead_lettered_in_a_bounded_copy_with_its_d
     assert b"value" in meta["tandem_dlq_truncated"]
     assert len(meta["x-big"]) <= 4096
     assert meta["x-null"] == b""
+
+
+async def test_a_write_conflict_that_clears_is_retried_without_touching_readiness() -> None:
+    attempts: list[int] = []
+
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        attempts.append(1)
+        if len(attempts) < 4:
+            raise OperationFailure("WriteConflict", code=112)
+
+    async def database_up() -> bool:
+        return True
+
+    h = Harness(handler, database_up=database_up)
+    assert await h.consumer.process(record_of()) is Outcome.PROCESSED
+    assert len(attempts) == 4
+    assert h.health.handling_ok
+    assert h.publisher.sent == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -282,3 +283,40 @@ async def test_hr_records_in_the_same_millisecond_keep_their_order(pairing: Pair
     employee = (await pairing.http.get("/employees/e9")).json()
     assert employee["department"] == "Newer", "an older record in the same millisecond won"
     assert employee["effective_at"].startswith("2026-01-01T00:20:00.000900")
+
+
+async def test_absurd_requests_get_clear_answers_not_500s(pairing: Pairing) -> None:
+    http = pairing.http
+    program_id = await open_program(http)
+    huge_skip = {"skip": "9223372036854775808"}
+    for path in (
+        f"/programs/{program_id}/pairs",
+        f"/programs/{program_id}/enrollments",
+        "/matching-runs/nope/unmatched",
+    ):
+        reply = await http.get(path, params=huge_skip)
+        assert reply.status_code == 422, (path, reply.text)
+    big_topics = program_body(topics=[f"{n}{'x' * 1_000_000}" for n in range(20)])
+    too_big = await http.post("/programs", json=big_topics)
+    assert too_big.status_code == 413, too_big.text[:200]
+    long_topics = program_body(topics=[f"{n}{'x' * 100}" for n in range(20)])
+    too_long = await http.post("/programs", json=long_topics)
+    assert too_long.status_code == 422
+    assert len(too_long.content) < 20_000, "the 422 names fields, it does not echo the body"
+    assert "xxxxxxxxxx" not in too_long.text
+    cross_site = await http.post(
+        f"/programs/{program_id}/close", content=b"x", headers={"content-type": "text/plain"}
+    )
+    assert cross_site.status_code == 415
+    assert (await http.get(f"/programs/{program_id}")).json()["status"] == "open"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in (b'{"name": "', b"y" * 2_000_000, b'"}'):
+            yield chunk
+
+    streamed = await http.post(
+        "/programs", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    long_id = await http.get("/pairs/" + "p" * 300)
+    assert long_id.status_code == 422
