@@ -32,7 +32,7 @@ from tandem_servicekit.publisher import KafkaPublisher, Publisher
 from tandem_servicekit.settings import MongoSettings, OutboxSettings, ServiceSettings
 from tandem_servicekit.testing import RecordingPublisher, read_topic
 from tandem_servicekit.topics_admin import ensure_topics
-from tandem_servicekit.uow import MongoUnitOfWork
+from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 
 HIRED = next(e for e in example_events() if isinstance(e, EmployeeHired))
 CHILD = Path(__file__).with_name("outbox_crash_child.py")
@@ -220,4 +220,16 @@ async def test_shutdown_is_bounded_when_the_database_is_gone() -> None:
     started = time.monotonic()
     await relay.stop(timeout_s=0.5)
     assert time.monotonic() - started < 3.0
+    await client.close()
+
+
+async def test_published_entries_and_inbox_markers_expire(settings: ServiceSettings) -> None:
+    client = make_client(settings.mongo)
+    db = client[settings.mongo.database]
+    await ensure_runtime_indexes(db, keep_published_s=600, keep_inbox_s=7200)
+    await ensure_runtime_indexes(db, keep_published_s=900, keep_inbox_s=7200)  # changed: kept
+    outbox = await db["outbox"].index_information()
+    inbox = await db["inbox"].index_information()
+    assert outbox["published_at_1"]["expireAfterSeconds"] == 900
+    assert inbox["processed_at_1"]["expireAfterSeconds"] == 7200
     await client.close()

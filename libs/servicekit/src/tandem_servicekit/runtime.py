@@ -257,7 +257,11 @@ class ServiceRuntime(Generic[U]):
         for attempt in range(1, STARTUP_ATTEMPTS + 1):
             try:
                 await ensure_topics(self.settings.kafka.bootstrap_servers, self._topics)
-                await ensure_runtime_indexes(self.db)
+                await ensure_runtime_indexes(
+                    self.db,
+                    keep_published_s=self.settings.outbox.keep_published_s,
+                    keep_inbox_s=self.settings.consumer.keep_inbox_s,
+                )
                 if self._indexes is not None:
                     await self._indexes(self.db)
                 break

@@ -108,6 +108,11 @@ class ConsumerSettings(BaseModel):
         gt=0,
         description="a batch applied longer than this marks the consumer stalled",
     )
+    keep_inbox_s: int = Field(
+        default=30 * 86_400,
+        ge=3600,
+        description="how long consumed event ids are remembered: the redelivery window",
+    )
     batch_max_records: int = Field(
         default=500,
         ge=1,
@@ -121,6 +126,9 @@ class OutboxSettings(BaseModel):
     batch_size: int = Field(default=1000, ge=1, le=10_000)
     lease_s: float = Field(
         default=15.0, gt=0, description="How long a silent relay keeps the right to publish"
+    )
+    keep_published_s: int = Field(
+        default=7 * 86_400, ge=60, description="published entries are deleted after this"
     )
 
 

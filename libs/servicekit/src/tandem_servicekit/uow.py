@@ -23,7 +23,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from tandem_contracts import Event, encode
 from tandem_contracts.aggregate import Aggregate
@@ -34,6 +34,7 @@ from tandem_servicekit.mongo import Document
 OUTBOX = "outbox"
 INBOX = "inbox"
 _DUPLICATE_KEY = 11000
+_INDEX_OPTIONS_CONFLICT = (85, 86)
 
 
 class DuplicateDelivery(Exception):
@@ -278,6 +279,23 @@ def _inbox_id(group: str, event_id: str) -> str:
     return f"{group}|{event_id}"
 
 
-async def ensure_runtime_indexes(db: AsyncDatabase[Document]) -> None:
-    """Indexes the outbox relay needs to find pending entries in order."""
+async def ensure_runtime_indexes(
+    db: AsyncDatabase[Document], *, keep_published_s: int, keep_inbox_s: int
+) -> None:
+    """The relay's index over pending entries in order, and retention: published outbox
+    entries and inbox markers expire (TTL indexes), so neither collection grows for ever."""
     await db[OUTBOX].create_index([("published_at", 1), ("order", 1)])
+    await _ttl_index(db, OUTBOX, "published_at", keep_published_s)
+    await _ttl_index(db, INBOX, "processed_at", keep_inbox_s)
+
+
+async def _ttl_index(
+    db: AsyncDatabase[Document], collection: str, field: str, seconds: int
+) -> None:
+    try:
+        await db[collection].create_index(field, expireAfterSeconds=seconds)
+    except OperationFailure as exc:
+        if exc.code not in _INDEX_OPTIONS_CONFLICT:
+            raise
+        index = {"keyPattern": {field: 1}, "expireAfterSeconds": seconds}
+        await db.command("collMod", collection, index=index)
