@@ -47,6 +47,10 @@ class InvalidReason(StrEnum):
     NOT_JSON = "not_json"
     NOT_AN_OBJECT = "not_an_object"
     INVALID_DATA = "invalid_data"
+    KEY_MISMATCH = "key_mismatch"
+    WRONG_TOPIC = "wrong_topic"
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"
+    UNDECODABLE = "undecodable"
 
 
 class InvalidRecord(ValueError):

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter
 
-from tandem_contracts import Event, EventMeta, InvalidRecord, model_for
+from tandem_contracts import Event, EventMeta, InvalidReason, InvalidRecord, model_for
 from tandem_contracts.cloudevents import H_TYPE, decode_data, decode_meta, header_value
 from tandem_servicekit.dead_letters import DeadLetterRouter
 from tandem_servicekit.errors import RejectedEvent, is_transient
@@ -41,23 +41,10 @@ U = TypeVar("U", bound=TrackingUnitOfWork)
 log = get_logger("tandem.consumer")
 
 
-class Reason(StrEnum):
-    """Why the pipeline dead-lettered a record (besides the codec's `InvalidReason`s)."""
-
-    UNDECODABLE = "undecodable"
-    KEY_MISMATCH = "key_mismatch"
-    WRONG_TOPIC = "wrong_topic"
-    CONFLICTING_DUPLICATE = "conflicting_duplicate"
-    REJECTED = "rejected"
-    HANDLER_ERROR = "handler_error"
-
-
-class Poison(Exception):
-    """A record that can never be applied, found by the pipeline's own checks."""
-
-    def __init__(self, reason: Reason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+REJECTED = "rejected"
+HANDLER_ERROR = "handler_error"
+"""DLQ reasons of records that decoded but failed in the use case (the others are the
+codec's and the pipeline's checks: `InvalidReason`)."""
 
 
 @dataclass(frozen=True)
@@ -220,19 +207,18 @@ class EventConsumer(Generic[U]):
             model = self._types.get(meta.type) or model_for(meta.type)
             if model is not None and model.topic != self._contract_topic:
                 message = f"{model.__name__} travels on {model.topic}, not here"
-                raise Poison(Reason.WRONG_TOPIC, message)
+                raise InvalidRecord(InvalidReason.WRONG_TOPIC, message)
             if model is None or meta.type not in self._types:
                 log.debug("event type not handled by this consumer")
                 return Outcome.IGNORED
             event = decode_data(model, record.value, tolerant=True)
             if record.key != event.aggregate_id().encode():
-                raise Poison(Reason.KEY_MISMATCH, f"the record key is not the {model.key_field}")
+                message = f"the record key is not the {model.key_field}"
+                raise InvalidRecord(InvalidReason.KEY_MISMATCH, message)
         except InvalidRecord as exc:
             return await self._dead_letter(record, exc.reason.value, exc)
-        except Poison as exc:
-            return await self._dead_letter(record, exc.reason.value, exc)
         except Exception as exc:
-            return await self._dead_letter(record, Reason.UNDECODABLE.value, exc)
+            return await self._dead_letter(record, InvalidReason.UNDECODABLE.value, exc)
         return Delivery(event, meta, record)
 
     async def _apply(
@@ -276,14 +262,12 @@ class EventConsumer(Generic[U]):
                         return
                     index, delivery = items[0]
                     if isinstance(exc, RejectedEvent) or kind == "conflict":
-                        reason = Reason.REJECTED if isinstance(exc, RejectedEvent) else None
-                        outcomes[index] = await self._dead_letter(
-                            delivery.record, (reason or Reason.HANDLER_ERROR).value, exc
-                        )
+                        reason = REJECTED if isinstance(exc, RejectedEvent) else HANDLER_ERROR
+                        outcomes[index] = await self._dead_letter(delivery.record, reason, exc)
                         return
                     if attempt >= self._retry.attempts_for_unexpected:
                         outcomes[index] = await self._dead_letter(
-                            delivery.record, Reason.HANDLER_ERROR.value, exc
+                            delivery.record, HANDLER_ERROR, exc
                         )
                         return
                 await asyncio.sleep(self._backoff(attempt))
@@ -325,10 +309,11 @@ class EventConsumer(Generic[U]):
         return seen_before
 
     async def _conflicting(self, record: IncomingRecord) -> Outcome:
-        error = Poison(
-            Reason.CONFLICTING_DUPLICATE, "this ce_id was consumed before with a different value"
+        error = InvalidRecord(
+            InvalidReason.CONFLICTING_DUPLICATE,
+            "this ce_source and ce_id were consumed before with a different value",
         )
-        return await self._dead_letter(record, Reason.CONFLICTING_DUPLICATE.value, error)
+        return await self._dead_letter(record, error.reason.value, error)
 
     async def _dead_letter(
         self, record: IncomingRecord, reason: str, error: BaseException
