@@ -92,6 +92,7 @@ BROKEN = [
     ("value not JSON", list(GOOD.headers), b"<xml/>", InvalidReason.NOT_JSON, "not UTF-8 JSON"),
     ("value not UTF-8", list(GOOD.headers), b"\xff\x00", InvalidReason.NOT_JSON, "not UTF-8 JSON"),
     ("JSON array", list(GOOD.headers), b"[1,2]", InvalidReason.NOT_AN_OBJECT, "got list"),
+    ("nested 60,000 deep", list(GOOD.headers), b"[" * 60_000, InvalidReason.NOT_JSON, "deeply"),
     (
         "oversized",
         list(GOOD.headers),
