@@ -149,7 +149,8 @@ class Bench:
             publisher = KafkaPublisher(self.kafka, client_id="bench-hr")
             await publisher.start()
             await publisher.send_many(self.records_of([p.hr_event() for p in people], prefix))
-            async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+            headers = self.stack.auth_headers("bench-manager")
+            async with httpx.AsyncClient(base_url=url, timeout=120, headers=headers) as http:
                 topic = prefix + HR_EMPLOYEES
                 await until(lambda: self._at_least(http, topic, len(people)), 600)
                 mentees = await self.matched_mentees(http, people)

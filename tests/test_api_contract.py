@@ -54,7 +54,8 @@ async def seed_pairing(url: str, stack: StackInfo, prefix: str) -> dict[str, str
     await hr.start()
     await hr.send_many([ProducerRecord.of(encode(p, source="/hr/st"), prefix) for p in people])
     await hr.stop()
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+    headers = stack.auth_headers("st-manager")
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers) as http:
 
         async def known() -> bool:
             return (await http.get("/employees/st-5")).status_code == 200
@@ -117,6 +118,8 @@ async def test_schemathesis_finds_nothing(
             str(config),
             "run",
             f"{service.url}/openapi.json",
+            "--header",
+            f"Authorization: {embedded_stack.auth_headers()['Authorization']}",
             "--checks",
             "all",
             "--exclude-checks",

@@ -12,6 +12,8 @@ from pydantic.json_schema import models_json_schema
 
 from tandem_contracts import EVENTS_BY_TYPE
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+from tandem_devkit.embedded import StackInfo
+from tandem_devkit.harness import service_settings
 
 SERVICES = ("pairing", "scheduling", "feedback", "metrics")
 EXPECTED = {
@@ -33,13 +35,21 @@ EXPECTED = {
 }
 
 
-async def document(name: str) -> dict[str, Any]:
+async def document(name: str, stack: StackInfo) -> dict[str, Any]:
     bootstrap = importlib.import_module(f"tandem_{name}.bootstrap")
-    app = bootstrap.build_app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as http:
+    settings_class = getattr(
+        importlib.import_module(f"tandem_{name}.settings"), f"{name.capitalize()}Settings"
+    )
+    settings = service_settings(settings_class, stack, "asyncapi")
+    app = bootstrap.build_app(settings)
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://t", headers=stack.auth_headers()
+    ) as http:
         response = await http.get("/asyncapi.json")
     assert response.status_code == 200
     doc: dict[str, Any] = response.json()
+    doc["x-test-topic-prefix"] = settings.kafka.topic_prefix
     return doc
 
 
@@ -62,15 +72,18 @@ def refs(node: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("name", SERVICES)
-async def test_the_document_lists_each_event_with_its_contract_schema(name: str) -> None:
-    doc = await document(name)
+async def test_the_document_lists_each_event_with_its_contract_schema(
+    name: str, embedded_stack: StackInfo
+) -> None:
+    doc = await document(name, embedded_stack)
     assert doc["asyncapi"] == "3.0.0"
     for ref in refs(doc):
         resolve(doc, ref)
     found: dict[tuple[str, str], set[str]] = {}
     for operation in doc.get("operations", {}).values():
         channel = resolve(doc, operation["channel"]["$ref"])
-        types = found.setdefault((operation["action"], channel["address"]), set())
+        topic = channel["address"].removeprefix(doc["x-test-topic-prefix"])
+        types = found.setdefault((operation["action"], topic), set())
         for message_ref in operation["messages"]:
             message = resolve(doc, message_ref["$ref"])
             if "$ref" in message:

@@ -14,7 +14,9 @@ from tandem_pairing.simulated import participants
 from tandem_simulation import company
 
 
-def test_every_service_is_ready_and_exposes_its_metrics(platform: ServiceSet) -> None:
+def test_every_service_is_ready_and_exposes_its_metrics(
+    platform: ServiceSet, embedded_stack: StackInfo
+) -> None:
     assert set(platform.services) == set(SERVICES)
     for name, svc in platform.services.items():
         ready = httpx.get(svc.url + "/readyz", timeout=5)
@@ -28,7 +30,9 @@ def test_every_service_is_ready_and_exposes_its_metrics(platform: ServiceSet) ->
         }
         metrics = httpx.get(svc.url + "/metrics", timeout=5).text
         assert "tandem_outbox_pending_records" in metrics, name
-        openapi = httpx.get(svc.url + "/openapi.json", timeout=5).json()
+        assert httpx.get(svc.url + "/openapi.json", timeout=5).status_code == 401
+        headers = embedded_stack.auth_headers()
+        openapi = httpx.get(svc.url + "/openapi.json", timeout=5, headers=headers).json()
         assert openapi["info"]["title"] == f"Tandem {name}"
 
 

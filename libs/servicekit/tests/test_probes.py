@@ -31,7 +31,7 @@ async def test_ready_service_answers_all_probes(settings: ServiceSettings) -> No
             metrics = (await http.get("/metrics")).text
             assert "tandem_outbox_pending_records" in metrics
             assert "# TYPE tandem_consumer_records_total counter" in metrics
-            assert (await http.get("/openapi.json")).status_code == 200
+            assert (await http.get("/openapi.json")).status_code == 401, "only the probes are open"
     finally:
         await runtime.stop()
 

@@ -37,7 +37,7 @@ class Pairing(ServiceHarness):
 @pytest.fixture
 async def pairing(embedded_stack: StackInfo, unique: str) -> AsyncIterator[Pairing]:
     settings = service_settings(PairingSettings, embedded_stack, unique)
-    async with running_service(build_app, settings) as harness:
+    async with running_service(build_app, settings, embedded_stack.auth_headers()) as harness:
         yield Pairing(**vars(harness))
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tandem_devkit.embedded import EmbeddedError, StackInfo, start_stack, stop_stack
+from tandem_devkit.issuer import ROLES
 from tandem_devkit.processes import alive
 from tandem_devkit.services import DEMO_PORTS, start_services, wait_ready
 
@@ -56,6 +57,26 @@ def dev_up(
     info.save(state)
     console.print(f"Kafka   {info.kafka_bootstrap}  (pid {info.kafka_pid})")
     console.print(f"MongoDB {info.mongo_uri}  (pid {info.mongo_pid})")
+    console.print(f"Issuer  {info.issuer_url}  (pid {info.issuer_pid}; `tandem dev token`)")
+
+
+@dev.command("token")
+def dev_token(
+    employee: Annotated[str, typer.Option(help="the employee id the token speaks for")],
+    role: Annotated[list[str], typer.Option(help=f"one of {', '.join(ROLES)}; repeatable")],
+    ttl: Annotated[int, typer.Option(help="seconds until it expires")] = 3600,
+    state_dir: StateDir = STATE_DIR,
+) -> None:
+    """Mint a bearer token signed by the embedded issuer (started by `dev up` or the demo)."""
+    state = _state_file(state_dir)
+    if not state.exists():
+        console.print("the embedded stack is not running: `tandem dev up` first")
+        raise typer.Exit(1)
+    unknown = sorted(set(role) - set(ROLES))
+    if unknown:
+        console.print(f"[red]unknown role {', '.join(unknown)}; one of {', '.join(ROLES)}[/red]")
+        raise typer.Exit(2)
+    print(StackInfo.load(state).issuer.token(employee, role, ttl_s=ttl))
 
 
 @dev.command("down")
@@ -80,6 +101,7 @@ def dev_status(state_dir: StateDir = STATE_DIR) -> None:
     for name, pid, where in (
         ("kafka", info.kafka_pid, info.kafka_bootstrap),
         ("mongo", info.mongo_pid, info.mongo_uri),
+        ("issuer", info.issuer_pid, info.issuer_url),
     ):
         console.print(f"{name:6} pid {pid:<8} {'up' if alive(pid) else 'DOWN':5} {where}")
 
@@ -123,6 +145,12 @@ def demo(
         console.print(table)
         console.print(f"Kafka {info.kafka_bootstrap} · MongoDB {info.mongo_uri}")
         console.print(f"Logs in {state_dir / 'logs'}")
+        info.save(_state_file(state_dir))
+        console.print(
+            f"Every API needs a bearer token from the embedded issuer ({info.issuer_url}): "
+            f"tandem dev token --state-dir {state_dir} --employee emp-000001 "
+            "--role program_manager"
+        )
         run_demo(console, info, running)
         console.print("[green]Running.[/green] Press Ctrl-C to stop everything.")
         signal.pause()

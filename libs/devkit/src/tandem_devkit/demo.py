@@ -62,7 +62,8 @@ async def run_company(
         await hr.send_many([ProducerRecord.of(r, topic_prefix) for r in records])
     finally:
         await hr.stop()
-    async with httpx.AsyncClient(base_url=pairing_url, timeout=120) as http:
+    headers = stack.auth_headers("demo-program-manager")
+    async with httpx.AsyncClient(base_url=pairing_url, timeout=120, headers=headers) as http:
         await _until_known(http, [p.employee_id for p in people])
         program = _ok(await http.post("/programs", json=PROGRAM)).json()
         program_id = program["program_id"]

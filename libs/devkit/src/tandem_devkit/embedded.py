@@ -14,12 +14,15 @@ import shutil
 import socket
 import sys
 import time
+import urllib.request
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import MongoClient
 
+from tandem_devkit.issuer import JWKS_PATH, ROLES, DevIssuer
 from tandem_devkit.processes import alive, spawn, stop_group
 
 MONGO_CACHE = "256M"
@@ -39,6 +42,19 @@ class StackInfo:
     kafka_pid: int
     mongo_pid: int
     state_dir: str
+    issuer_url: str = ""
+    issuer_pid: int = 0
+
+    @property
+    def issuer(self) -> DevIssuer:
+        """The embedded token issuer: its JWKS URL, and tokens for tests and the demo."""
+        return DevIssuer(Path(self.state_dir), self.issuer_url)
+
+    def auth_headers(
+        self, employee_id: str = "tandem-dev", roles: Iterable[str] = ROLES
+    ) -> dict[str, str]:
+        """`Authorization: Bearer` with a fresh token from the embedded issuer."""
+        return {"Authorization": f"Bearer {self.issuer.token(employee_id, roles)}"}
 
     def service_env(self, service: str, *, topic_prefix: str = "") -> dict[str, str]:
         """Variables that point `service` at this stack, with the embedded Kafka profile."""
@@ -47,6 +63,7 @@ class StackInfo:
             prefix + "KAFKA__BOOTSTRAP_SERVERS": self.kafka_bootstrap,
             prefix + "KAFKA__PROFILE": "embedded",
             prefix + "MONGO__URI": self.mongo_uri,
+            **self.issuer.service_env(service),
         }
         if topic_prefix:
             env[prefix + "KAFKA__TOPIC_PREFIX"] = topic_prefix
@@ -161,12 +178,15 @@ def start_stack(
         log_path=state_dir / "mongo.log",
         tied_to_parent=tied_to_parent,
     )
+    issuer_url, issuer_pid = start_issuer(state_dir, tied_to_parent=tied_to_parent)
     info = StackInfo(
         kafka_bootstrap=f"127.0.0.1:{kafka_port}",
         mongo_uri=f"mongodb://127.0.0.1:{mongo_port}/?retryWrites=false",
         kafka_pid=kafka.pid,
         mongo_pid=mongo.pid,
         state_dir=str(state_dir),
+        issuer_url=issuer_url,
+        issuer_pid=issuer_pid,
     )
     try:
         _wait_until_ready(info)
@@ -199,3 +219,27 @@ def _wait_until_ready(info: StackInfo) -> None:
 def stop_stack(info: StackInfo) -> None:
     stop_group(info.kafka_pid)
     stop_group(info.mongo_pid)
+    if info.issuer_pid:
+        stop_group(info.issuer_pid)
+
+
+def start_issuer(state_dir: Path, *, tied_to_parent: bool = True) -> tuple[str, int]:
+    """Start the embedded token issuer (its own process) and wait for its JWKS."""
+    port = free_port()
+    DevIssuer(state_dir, "").ensure_key()
+    process = spawn(
+        [sys.executable, "-m", "tandem_devkit.issuer", str(state_dir), str(port)],
+        log_path=state_dir / "issuer.log",
+        tied_to_parent=tied_to_parent,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + JWKS_PATH, timeout=1) as reply:
+                if reply.status == 200:
+                    return url, process.pid
+        except OSError:
+            time.sleep(0.1)
+    stop_group(process.pid)
+    raise EmbeddedError("the embedded token issuer did not answer")

@@ -20,6 +20,8 @@ from fastapi import FastAPI
 
 from tandem_contracts import Event, encode
 from tandem_devkit.embedded import StackInfo
+from tandem_devkit.issuer import AUDIENCE
+from tandem_servicekit.auth import AuthSettings
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile, RetrySettings
@@ -30,8 +32,9 @@ S = TypeVar("S", bound=BaseSettings)
 
 
 def service_settings(settings_class: type[S], stack: StackInfo, unique: str, **fields: Any) -> S:
-    """Settings for one test: embedded profile, a topic prefix and database of its own, and
-    retries fast enough that an induced failure does not slow the test down."""
+    """Settings for one test: embedded profile, a topic prefix and database of its own, the
+    embedded token issuer, and retries fast enough that an induced failure does not slow the
+    test down."""
     name = settings_class.model_fields["service_name"].default or "svc"
     defaults: dict[str, Any] = {
         "kafka": KafkaSettings(
@@ -41,6 +44,9 @@ def service_settings(settings_class: type[S], stack: StackInfo, unique: str, **f
         ),
         "mongo": MongoSettings(uri=stack.mongo_uri, database=f"{name}_{unique}"),
         "retry": RetrySettings(initial_delay_s=0.01, max_delay_s=0.05),
+        "auth": AuthSettings(
+            issuer=stack.issuer.url, audience=AUDIENCE, jwks_url=stack.issuer.jwks_url
+        ),
     }
     return settings_class(**{**defaults, **fields})
 
@@ -87,8 +93,9 @@ class ServiceHarness:
 
 @asynccontextmanager
 async def running_service(
-    build_app: Callable[[S], FastAPI], settings: S
+    build_app: Callable[[S], FastAPI], settings: S, headers: dict[str, str] | None = None
 ) -> AsyncIterator[ServiceHarness]:
+    """`headers` go with every request of `http` (e.g. `stack.auth_headers()`)."""
     app = build_app(settings)
     runtime: ServiceRuntime[Any] = app.state.runtime
     await runtime.start()
@@ -96,7 +103,9 @@ async def running_service(
     await producer.start()
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app), base_url=f"http://{settings.service_name}"
+            transport=httpx.ASGITransport(app),
+            base_url=f"http://{settings.service_name}",
+            headers=headers,
         ) as http:
             yield ServiceHarness(http, runtime, settings, producer)
     finally:

@@ -61,7 +61,10 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 10.0) -> i
 
 def stop_group(pid: int, timeout_s: float = 10.0) -> None:
     """SIGTERM the process group of `pid` (not necessarily our child, e.g. from a state file),
-    then SIGKILL whatever is left after `timeout_s`."""
+    then SIGKILL whatever is left after `timeout_s`. A pid of 0 (a server we did not start)
+    is left alone: `killpg(0)` would signal our own group."""
+    if pid <= 0:
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     if not _wait_gone(pid, timeout_s):

@@ -11,14 +11,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tandem_devkit.embedded import StackInfo, start_stack, stop_stack
+from tandem_devkit.embedded import StackInfo, start_issuer, start_stack, stop_stack
 
 
 @pytest.fixture(scope="session")
 def embedded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackInfo]:
     kafka, mongo = os.environ.get("TANDEM_TEST_KAFKA"), os.environ.get("TANDEM_TEST_MONGO")
     if kafka and mongo:
-        yield StackInfo(kafka, mongo, kafka_pid=0, mongo_pid=0, state_dir="")
+        state = tmp_path_factory.mktemp("issuer")
+        url, pid = start_issuer(state)
+        info = StackInfo(kafka, mongo, 0, 0, str(state), issuer_url=url, issuer_pid=pid)
+        try:
+            yield info
+        finally:
+            stop_stack(info)
         return
     info = start_stack(tmp_path_factory.mktemp("embedded"))
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -38,11 +39,11 @@ class RequestGuard:
         headers = {k.decode("latin-1").lower(): v for k, v in scope.get("headers", [])}
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _answer(send, 413, f"request body over {self.max_body_bytes} bytes")
+            await answer(send, 413, f"request body over {self.max_body_bytes} bytes")
             return
         media = headers.get("content-type", b"").split(b";")[0].strip().lower()
         if scope["method"] in UNSAFE and media and media != b"application/json":
-            await _answer(send, 415, "send commands as application/json")
+            await answer(send, 415, "send commands as application/json")
             return
         received = 0
         started = False
@@ -68,7 +69,7 @@ class RequestGuard:
             await self.app(scope, limited, tracking)
         except _TooLarge:
             if not started:
-                await _answer(send, 413, f"request body over {self.max_body_bytes} bytes")
+                await answer(send, 413, f"request body over {self.max_body_bytes} bytes")
 
 
 def _with_full_allow(message: Message, scope: Scope) -> Message:
@@ -93,12 +94,11 @@ def _documented_methods(app: Any, path: str) -> set[str]:
     return set()
 
 
-async def _answer(send: Send, status: int, detail: str) -> None:
+async def answer(
+    send: Send, status: int, detail: str, extra: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """A JSON `{"detail": ...}` answer straight from an ASGI guard."""
     body = json.dumps({"detail": detail}).encode()
-    start: dict[str, Any] = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
-    }
-    await send(start)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, *extra]})
     await send({"type": "http.response.body", "body": body})

@@ -26,6 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from tandem_contracts import Event
 from tandem_contracts.topics import TopicSpec, all_topic_specs
 from tandem_servicekit.asyncapi import EventCatalogue, asyncapi_document, asyncapi_router
+from tandem_servicekit.auth import AuthGuard, AuthMode, document_bearer_auth
 from tandem_servicekit.clock import Clock, SystemClock
 from tandem_servicekit.consumer import (
     BatchHandler,
@@ -254,6 +255,16 @@ class ServiceRuntime(Generic[U]):
         }
 
     async def start(self) -> None:
+        missing = self.settings.auth.missing()
+        if missing:
+            prefix = type(self.settings).model_config.get("env_prefix", "")
+            names = ", ".join(f"{prefix}AUTH__{m.upper()}" for m in missing)
+            raise RuntimeError(f"set {names}: every API needs a verified bearer token")
+        if self.settings.auth.mode is AuthMode.DISABLED:
+            log.warning(
+                "AUTHENTICATION DISABLED: every caller is anonymous and holds every role; "
+                "for local experiments only, never in production"
+            )
         for attempt in range(1, STARTUP_ATTEMPTS + 1):
             try:
                 await ensure_topics(self.settings.kafka.bootstrap_servers, self._topics)
@@ -300,6 +311,8 @@ class ServiceRuntime(Generic[U]):
             responses=ERROR_RESPONSES,
         )
         app.add_middleware(RequestGuard, max_body_bytes=self.settings.http.max_body_bytes)
+        app.add_middleware(AuthGuard, settings=self.settings.auth)
+        document_bearer_auth(app)
         install_error_handlers(app)
         app.include_router(probes_router(self.readiness, self.registry))
         app.include_router(asyncapi_router(self.asyncapi))

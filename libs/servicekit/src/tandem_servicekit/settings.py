@@ -13,6 +13,8 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tandem_servicekit.auth import AuthSettings
+
 DEFAULT_KAFKA = "127.0.0.1:19092"
 DEFAULT_MONGO = "mongodb://127.0.0.1:27117/?retryWrites=false"
 
@@ -145,6 +147,7 @@ class ServiceSettings(BaseSettings):
     retry: RetrySettings = RetrySettings()
     consumer: ConsumerSettings = ConsumerSettings()
     outbox: OutboxSettings = OutboxSettings()
+    auth: AuthSettings = AuthSettings()
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     graceful_timeout_s: float = Field(default=20.0, gt=0)
