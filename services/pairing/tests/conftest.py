@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,8 +20,17 @@ from tandem_servicekit.testing import ReadRecord, wait_until
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+@dataclass
 class Pairing(ServiceHarness):
-    """The pairing service in-process; HR events go to `hr.employees.v1`."""
+    """The pairing service in-process; HR events go to `hr.employees.v1`. `http` speaks as a
+    program manager (who creates, so manages, the tests' programs) holding every role."""
+
+    stack: StackInfo | None = None
+
+    def as_participant(self, employee_id: str) -> dict[str, str]:
+        """Headers to speak as `employee_id` with only the participant role."""
+        assert self.stack is not None
+        return self.stack.auth_headers(employee_id, ["participant"])
 
     async def publish_hr(self, *events: Event, event_id: str | None = None) -> list[str]:
         return await self.publish(*events, event_id=event_id)
@@ -38,7 +48,7 @@ class Pairing(ServiceHarness):
 async def pairing(embedded_stack: StackInfo, unique: str) -> AsyncIterator[Pairing]:
     settings = service_settings(PairingSettings, embedded_stack, unique)
     async with running_service(build_app, settings, embedded_stack.auth_headers()) as harness:
-        yield Pairing(**vars(harness))
+        yield Pairing(**vars(harness), stack=embedded_stack)
 
 
 def hired(

@@ -61,9 +61,20 @@ class FakeEnrollments(FakeRepository[Enrollment]):
         return self._where(lambda e: e.active and e.employee_id in ids)
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
+        self,
+        program_id: str,
+        status: EnrollmentStatus | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
     ) -> Page[Enrollment]:
-        found = self._where(lambda e: e.program_id == program_id and status in (None, e.status))
+        found = self._where(
+            lambda e: (
+                e.program_id == program_id
+                and status in (None, e.status)
+                and employee_id in (None, e.employee_id)
+            )
+        )
         return self._page(found, paging)
 
 
@@ -90,13 +101,20 @@ class FakePairs(FakeRepository[Pair]):
         return len(proposals)
 
     async def page_in(
-        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
+        self,
+        program_id: str,
+        status: PairStatus | None,
+        run_id: str | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
     ) -> Page[Pair]:
         found = self._where(
             lambda p: (
                 p.program_id == program_id
                 and status in (None, p.status)
                 and run_id in (None, p.run_id)
+                and (employee_id is None or p.involves(employee_id))
             )
         )
         return self._page(found, paging)

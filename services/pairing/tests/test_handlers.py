@@ -19,6 +19,7 @@ from tandem_pairing.service.matching import run_matching
 from tandem_pairing.service.pairs import decide_pair
 from tandem_pairing.service.programs import close_program, create_program
 from tandem_pairing.service.programs import open_program as open_it
+from tandem_servicekit.auth import PARTICIPANT, PROGRAM_MANAGER, Principal
 from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
 from tandem_servicekit.repository import Paging
@@ -30,6 +31,13 @@ MORNINGS = Availability(
     time_zone="Europe/Berlin",
     slots=tuple(WeeklySlot(weekday=d, start=time(9), end=time(11)) for d in range(5)),
 )
+
+
+PM = Principal("pm", frozenset({PROGRAM_MANAGER}))
+
+
+def person(employee_id: str) -> Principal:
+    return Principal(employee_id, frozenset({PARTICIPANT}))
 
 
 def work() -> FakePairingUnitOfWork:
@@ -73,8 +81,8 @@ async def open_program(uow: FakePairingUnitOfWork, **changes: Any) -> str:
         "auto_accept": True,
     }
     body.update(changes)
-    program = await create_program(CreateProgram.model_validate(body), uow)
-    await open_it(program.program_id, uow)
+    program = await create_program(CreateProgram.model_validate(body), PM, uow)
+    await open_it(program.program_id, PM, uow)
     return program.program_id
 
 
@@ -102,19 +110,19 @@ async def test_enrollment_rules() -> None:
     )
     program_id = await open_program(uow)
     with pytest.raises(NotFound):
-        await enroll("nope", enroll_cmd("x", Role.MENTEE), uow)
+        await enroll("nope", enroll_cmd("x", Role.MENTEE), PM, uow)
     with pytest.raises(InvalidRequest, match="not known from HR"):
-        await enroll(program_id, enroll_cmd("ghost", Role.MENTEE), uow)
+        await enroll(program_id, enroll_cmd("ghost", Role.MENTEE), PM, uow)
     with pytest.raises(InvalidRequest, match="has left"):
-        await enroll(program_id, enroll_cmd("gone", Role.MENTEE), uow)
+        await enroll(program_id, enroll_cmd("gone", Role.MENTEE), PM, uow)
     off_topic = enroll_cmd("x", Role.MENTEE, goals=[{"topic": "cooking", "priority": 1}])
     with pytest.raises(InvalidRequest, match="not in this program: cooking"):
-        await enroll(program_id, off_topic, uow)
-    enrolled = await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
+        await enroll(program_id, off_topic, PM, uow)
+    enrolled = await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
     assert enrolled.languages == ("en",), "taken from HR when not given"
     with pytest.raises(Conflict, match="already enrolled"):
-        await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), uow)
+        await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), PM, uow)
     assert mentor.capacity == 1, "capped by the program's mentor capacity"
 
 
@@ -122,9 +130,9 @@ async def test_departure_ends_pairs_and_withdraws_enrollments() -> None:
     uow = work()
     await company(uow, hired("m", 1), hired("x", 6))
     program_id = await open_program(uow)
-    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    run = await run_matching(program_id, RunMatching(), uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    run = await run_matching(program_id, RunMatching(), PM, uow)
     assert run.proposed == 1
     assert uow.published_types()[-1] == "pair_created"
     left = datetime(2026, 2, 1, tzinfo=UTC)
@@ -143,9 +151,9 @@ async def test_a_manager_change_below_the_pair_ends_it_and_a_stale_one_does_noth
         uow, hired("ceo", 12), hired("lead", 9, "ceo"), hired("m", 1, "ceo"), hired("x", 7, "lead")
     )
     program_id = await open_program(uow)
-    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    await run_matching(program_id, RunMatching(), uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
     stale = EmployeeUpdated(
         **{**hired("lead", 9, "m").model_dump(exclude={"hired_on"}), "effective_at": T}
     )
@@ -169,18 +177,18 @@ async def test_a_new_run_keeps_active_pairs_and_replaces_open_proposals() -> Non
     await company(uow, hired("m1", 1), hired("m2", 2), hired("x1", 6), hired("x2", 7))
     program_id = await open_program(uow, auto_accept=False)
     for mentor in ("m1", "m2"):
-        await enroll(program_id, enroll_cmd(mentor, Role.MENTOR), uow)
-    await enroll(program_id, enroll_cmd("x1", Role.MENTEE), uow)
-    await run_matching(program_id, RunMatching(), uow)
+        await enroll(program_id, enroll_cmd(mentor, Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x1", Role.MENTEE), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
     [first] = uow.pairs.items.values()
-    await decide_pair(first.pair_id, first.mentor_id, True, uow)
-    await decide_pair(first.pair_id, first.mentee_id, True, uow)
-    await enroll(program_id, enroll_cmd("x2", Role.MENTEE), uow)
-    second = await run_matching(program_id, RunMatching(), uow)
+    await decide_pair(first.pair_id, first.mentor_id, True, person(first.mentor_id), uow)
+    await decide_pair(first.pair_id, first.mentee_id, True, person(first.mentee_id), uow)
+    await enroll(program_id, enroll_cmd("x2", Role.MENTEE), PM, uow)
+    second = await run_matching(program_id, RunMatching(), PM, uow)
     assert (second.pinned, second.proposed) == (1, 1)
     statuses = sorted(p.status.value for p in uow.pairs.items.values())
     assert statuses == ["active", "proposed"]
-    third = await run_matching(program_id, RunMatching(), uow)
+    third = await run_matching(program_id, RunMatching(), PM, uow)
     assert third.proposed == 1
     statuses = sorted(p.status.value for p in uow.pairs.items.values())
     assert statuses == ["active", "proposed", "superseded"]
@@ -190,16 +198,16 @@ async def test_closing_completes_active_pairs() -> None:
     uow = work()
     await company(uow, hired("m", 1), hired("x", 6))
     program_id = await open_program(uow)
-    await enroll(program_id, enroll_cmd("m", Role.MENTOR), uow)
-    await enroll(program_id, enroll_cmd("x", Role.MENTEE), uow)
-    await run_matching(program_id, RunMatching(), uow)
-    await close_program(program_id, uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
+    await close_program(program_id, PM, uow)
     assert uow.published_types()[-2:] == ["pair_ended", "program_closed"]
     [pair] = uow.pairs.items.values()
     assert pair.end_reason is not None
     assert pair.end_reason.value == "completed"
     with pytest.raises(Conflict, match="closed"):
-        await run_matching(program_id, RunMatching(), uow)
+        await run_matching(program_id, RunMatching(), PM, uow)
 
 
 async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids() -> None:
@@ -215,8 +223,8 @@ async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids(
         people = [(m.employee_id, Role.MENTOR) for m in mentors]
         people += [(x.employee_id, Role.MENTEE) for x in mentees]
         for employee_id, role in sorted(people, key=lambda _: uuid.uuid4().hex):
-            await enroll(program_id, enroll_cmd(employee_id, role), uow)
-        await run_matching(program_id, RunMatching(), uow)
+            await enroll(program_id, enroll_cmd(employee_id, role), PM, uow)
+        await run_matching(program_id, RunMatching(), PM, uow)
         page = await uow.pairs.page_in(program_id, None, None, Paging(limit=100))
         runs.append(sorted((p.mentor_id, p.mentee_id) for p in page.items))
     assert len(runs[0]) == 6

@@ -217,13 +217,25 @@ async def test_proposals_need_both_sides_then_publish(pairing: Pairing) -> None:
         await http.get(f"/programs/{program_id}/pairs", params={"state": "proposed"})
     ).json()["items"]
     pair_url = f"/pairs/{proposal['pair_id']}"
-    assert (
-        await http.post(pair_url + "/accept", json={"employee_id": "stranger"})
-    ).status_code == 409
-    half = (await http.post(pair_url + "/accept", json={"employee_id": "m1"})).json()
+    stranger = pairing.as_participant("stranger")
+    accepting = await http.post(
+        pair_url + "/accept", json={"employee_id": "stranger"}, headers=stranger
+    )
+    assert accepting.status_code == 409, "not part of this pair"
+    on_behalf = await http.post(pair_url + "/accept", json={"employee_id": "m1"}, headers=stranger)
+    assert on_behalf.status_code == 403, "nobody accepts for someone else"
+    half = (
+        await http.post(
+            pair_url + "/accept", json={"employee_id": "m1"}, headers=pairing.as_participant("m1")
+        )
+    ).json()
     assert half["status"] == "proposed"
     assert half["mentor_accepted"] is True
-    both = (await http.post(pair_url + "/accept", json={"employee_id": "x1"})).json()
+    both = (
+        await http.post(
+            pair_url + "/accept", json={"employee_id": "x1"}, headers=pairing.as_participant("x1")
+        )
+    ).json()
     assert both["status"] == "active"
     assert len(await pairing.pairing_events_of_type("pair_created.v1", at_least=1)) == 1
     suggestions = await http.get(

@@ -70,6 +70,9 @@ class AuthSettings(BaseModel):
         return self
 
 
+PARTICIPANT, PROGRAM_MANAGER, HR_ADMIN, OPS = "participant", "program_manager", "hr_admin", "ops"
+
+
 @dataclass(frozen=True)
 class Principal:
     """The verified caller: an employee id and the roles the identity provider granted."""
@@ -171,7 +174,7 @@ class TokenVerifier:
         return Principal(employee, frozenset(r for r in roles if isinstance(r, str)))
 
 
-ANONYMOUS = Principal("anonymous", frozenset({"participant", "program_manager", "hr_admin", "ops"}))
+ANONYMOUS = Principal("anonymous", frozenset({PARTICIPANT, PROGRAM_MANAGER, HR_ADMIN, OPS}))
 
 
 class AuthGuard:

@@ -20,6 +20,10 @@ class NotFound(Exception):
     """An addressed resource does not exist (HTTP 404)."""
 
 
+class Forbidden(Exception):
+    """The verified caller may not do this (HTTP 403)."""
+
+
 class Conflict(Exception):
     """The request contradicts the current state (HTTP 409)."""
 

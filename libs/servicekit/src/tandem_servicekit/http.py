@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from pydantic import BaseModel
 from pymongo.errors import DocumentTooLarge, OperationFailure, PyMongoError
 
-from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound, is_transient
+from tandem_servicekit.auth import Principal
+from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest, NotFound, is_transient
 from tandem_servicekit.repository import Paging
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
@@ -34,6 +35,15 @@ def _paging(limit: Limit = 100, skip: Skip = 0) -> Paging:
 
 PagingQuery = Annotated[Paging, Depends(_paging)]
 """`limit` and `skip` query parameters, bounded, as one `Paging`."""
+
+
+def _caller(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(_caller)]
+"""The verified principal of the request (set by the auth guard)."""
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[Any]:
@@ -83,6 +93,7 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Malformed request"},
+    403: {"model": ErrorBody, "description": "The caller's roles do not allow this"},
     404: {"model": ErrorBody, "description": "The addressed resource does not exist"},
     409: {"model": ErrorBody, "description": "The request contradicts the current state"},
     413: {"model": ErrorBody, "description": "Request body or resulting document too large"},
@@ -112,6 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:

@@ -83,11 +83,18 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         )
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
+        self,
+        program_id: str,
+        status: EnrollmentStatus | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
     ) -> Page[Enrollment]:
         query: Document = {"program_id": program_id}
         if status is not None:
             query["status"] = status.value
+        if employee_id is not None:
+            query["employee_id"] = employee_id
         return await self._page(query, sort="enrollment_id", paging=paging)
 
 
@@ -123,13 +130,21 @@ class MongoPairs(MongoRepository[Pair]):
         return int(result.modified_count)
 
     async def page_in(
-        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
+        self,
+        program_id: str,
+        status: PairStatus | None,
+        run_id: str | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
     ) -> Page[Pair]:
         query: Document = {"program_id": program_id}
         if status is not None:
             query["status"] = status.value
         if run_id is not None:
             query["run_id"] = run_id
+        if employee_id is not None:
+            query["$or"] = [{"mentor_id": employee_id}, {"mentee_id": employee_id}]
         return await self._page(query, sort="pair_id", paging=paging)
 
 

@@ -50,6 +50,7 @@ class Program(Aggregate):
     mentor_capacity: int = Field(ge=1, le=30)
     objective: Objective
     auto_accept: bool
+    manager_ids: tuple[str, ...] = ()
     status: ProgramStatus = ProgramStatus.DRAFT
     created_at: datetime
     opened_at: datetime | None = None

@@ -15,7 +15,7 @@ from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service import enrollment, lookups, matching, pairs, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
 from tandem_pairing.service.ports import PairingUnitOfWork
-from tandem_servicekit.http import PagingQuery, PathId, QueryId, unit_of_work
+from tandem_servicekit.http import Caller, PagingQuery, PathId, QueryId, unit_of_work
 from tandem_servicekit.repository import Page
 
 Work = Annotated[PairingUnitOfWork, Depends(unit_of_work)]
@@ -25,8 +25,8 @@ def router() -> APIRouter:
     api = APIRouter()
 
     @api.post("/programs", status_code=status.HTTP_201_CREATED, tags=["programs"])
-    async def create_program(body: CreateProgram, work: Work) -> Program:
-        return await programs.create_program(body, work)
+    async def create_program(body: CreateProgram, caller: Caller, work: Work) -> Program:
+        return await programs.create_program(body, caller, work)
 
     @api.get("/programs", tags=["programs"])
     async def list_programs(work: Work) -> list[Program]:
@@ -37,34 +37,42 @@ def router() -> APIRouter:
         return await lookups.get_program(program_id, work)
 
     @api.post("/programs/{program_id}/open", tags=["programs"])
-    async def open_program(program_id: PathId, work: Work) -> Program:
-        return await programs.open_program(program_id, work)
+    async def open_program(program_id: PathId, caller: Caller, work: Work) -> Program:
+        return await programs.open_program(program_id, caller, work)
 
     @api.post("/programs/{program_id}/close", tags=["programs"])
-    async def close_program(program_id: PathId, work: Work) -> Program:
-        return await programs.close_program(program_id, work)
+    async def close_program(program_id: PathId, caller: Caller, work: Work) -> Program:
+        return await programs.close_program(program_id, caller, work)
 
     @api.post(
         "/programs/{program_id}/enrollments",
         status_code=status.HTTP_201_CREATED,
         tags=["enrollment"],
     )
-    async def enroll(program_id: PathId, body: Enroll, work: Work) -> Enrollment:
-        return await enrollment.enroll(program_id, body, work)
+    async def enroll(program_id: PathId, body: Enroll, caller: Caller, work: Work) -> Enrollment:
+        return await enrollment.enroll(program_id, body, caller, work)
 
     @api.get("/programs/{program_id}/enrollments", tags=["enrollment"])
     async def list_enrollments(
-        program_id: PathId, work: Work, paging: PagingQuery, state: EnrollmentStatus | None = None
+        program_id: PathId,
+        caller: Caller,
+        work: Work,
+        paging: PagingQuery,
+        state: EnrollmentStatus | None = None,
     ) -> Page[Enrollment]:
-        return await views.enrollments(program_id, state, paging, work)
+        return await views.enrollments(program_id, state, paging, caller, work)
 
     @api.get("/programs/{program_id}/enrollments/{enrollment_id}", tags=["enrollment"])
-    async def get_enrollment(program_id: PathId, enrollment_id: PathId, work: Work) -> Enrollment:
-        return await lookups.get_enrollment(program_id, enrollment_id, work)
+    async def get_enrollment(
+        program_id: PathId, enrollment_id: PathId, caller: Caller, work: Work
+    ) -> Enrollment:
+        return await views.enrollment(program_id, enrollment_id, caller, work)
 
     @api.post("/programs/{program_id}/enrollments/{enrollment_id}/withdraw", tags=["enrollment"])
-    async def withdraw(program_id: PathId, enrollment_id: PathId, work: Work) -> Enrollment:
-        return await enrollment.withdraw(program_id, enrollment_id, work)
+    async def withdraw(
+        program_id: PathId, enrollment_id: PathId, caller: Caller, work: Work
+    ) -> Enrollment:
+        return await enrollment.withdraw(program_id, enrollment_id, caller, work)
 
     @api.post(
         "/programs/{program_id}/matching-runs",
@@ -72,64 +80,66 @@ def router() -> APIRouter:
         tags=["matching"],
     )
     async def run_matching(
-        program_id: PathId, work: Work, body: RunMatching | None = None
+        program_id: PathId, caller: Caller, work: Work, body: RunMatching | None = None
     ) -> MatchingRun:
-        return await matching.run_matching(program_id, body or RunMatching(), work)
+        return await matching.run_matching(program_id, body or RunMatching(), caller, work)
 
     @api.get("/programs/{program_id}/matching-runs", tags=["matching"])
-    async def list_runs(program_id: PathId, work: Work) -> list[MatchingRun]:
-        return await views.runs(program_id, work)
+    async def list_runs(program_id: PathId, caller: Caller, work: Work) -> list[MatchingRun]:
+        return await views.runs(program_id, caller, work)
 
     @api.get("/matching-runs/{run_id}", tags=["matching"])
-    async def get_run(run_id: PathId, work: Work) -> MatchingRun:
-        return await lookups.get_run(run_id, work)
+    async def get_run(run_id: PathId, caller: Caller, work: Work) -> MatchingRun:
+        return await views.run(run_id, caller, work)
 
     @api.get("/matching-runs/{run_id}/unmatched", tags=["matching"])
     async def run_unmatched(
-        run_id: PathId, work: Work, paging: PagingQuery
+        run_id: PathId, caller: Caller, work: Work, paging: PagingQuery
     ) -> Page[UnmatchedEntry]:
-        return await views.unmatched(run_id, paging, work)
+        return await views.unmatched(run_id, paging, caller, work)
 
     @api.get("/programs/{program_id}/suggestions", tags=["matching"])
     async def suggestions(
         program_id: PathId,
         employee_id: QueryId,
+        caller: Caller,
         work: Work,
         k: Annotated[int, Query(ge=1, le=50)] = 5,
     ) -> list[ProposedPair]:
         """Self-match: the best mentors with free places for one enrolled mentee."""
-        return await matching.suggest(program_id, employee_id, k, work)
+        return await matching.suggest(program_id, employee_id, k, caller, work)
 
     @api.get("/programs/{program_id}/pairs", tags=["pairs"])
     async def list_pairs(
         program_id: PathId,
+        caller: Caller,
         work: Work,
         paging: PagingQuery,
         state: PairStatus | None = None,
         run_id: QueryId | None = None,
     ) -> Page[Pair]:
-        return await views.pairs(program_id, state, run_id, paging, work)
+        return await views.pairs(program_id, state, run_id, paging, caller, work)
 
     @api.get("/pairs/{pair_id}", tags=["pairs"])
-    async def get_pair(pair_id: PathId, work: Work) -> Pair:
-        return await lookups.get_pair(pair_id, work)
+    async def get_pair(pair_id: PathId, caller: Caller, work: Work) -> Pair:
+        return await views.pair(pair_id, caller, work)
 
     @api.post("/pairs/{pair_id}/accept", tags=["pairs"])
-    async def accept(pair_id: PathId, body: PairDecision, work: Work) -> Pair:
-        return await pairs.decide_pair(pair_id, body.employee_id, True, work)
+    async def accept(pair_id: PathId, body: PairDecision, caller: Caller, work: Work) -> Pair:
+        return await pairs.decide_pair(pair_id, body.employee_id, True, caller, work)
 
     @api.post("/pairs/{pair_id}/decline", tags=["pairs"])
-    async def decline(pair_id: PathId, body: PairDecision, work: Work) -> Pair:
-        return await pairs.decide_pair(pair_id, body.employee_id, False, work)
+    async def decline(pair_id: PathId, body: PairDecision, caller: Caller, work: Work) -> Pair:
+        return await pairs.decide_pair(pair_id, body.employee_id, False, caller, work)
 
     @api.post("/pairs/{pair_id}/end", tags=["pairs"])
-    async def end(pair_id: PathId, work: Work) -> Pair:
+    async def end(pair_id: PathId, caller: Caller, work: Work) -> Pair:
         """Ended by the program manager."""
-        return await pairs.end_pair(pair_id, work)
+        return await pairs.end_pair(pair_id, caller, work)
 
     @api.get("/employees/{employee_id}", tags=["employees"])
-    async def get_employee(employee_id: PathId, work: Work) -> Employee:
+    async def get_employee(employee_id: PathId, caller: Caller, work: Work) -> Employee:
         """The HR projection as pairing sees it (tombstones for people who left)."""
-        return await views.employee(employee_id, work)
+        return await views.employee(employee_id, caller, work)
 
     return api

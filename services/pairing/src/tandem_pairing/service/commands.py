@@ -57,6 +57,9 @@ class CreateProgram(BaseModel):
     mentor_capacity: int = Field(default=1, ge=1, le=30)
     objective: Objective = Objective.MAX_SCORE
     auto_accept: bool = False
+    co_manager_ids: list[Identifier] = Field(
+        default_factory=list, max_length=20, description="who manages it besides its creator"
+    )
 
     @field_validator("ends_on")
     @classmethod

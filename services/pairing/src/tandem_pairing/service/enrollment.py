@@ -7,14 +7,26 @@ from collections.abc import Iterable
 from tandem_contracts.events import PairEndReason
 from tandem_contracts.values import Role
 from tandem_pairing.domain.enrollment import Enrollment
+from tandem_pairing.service.access import require_self_or_manager
 from tandem_pairing.service.commands import Enroll
-from tandem_pairing.service.lookups import as_conflict, get_enrollment, new_id, open_program_for
+from tandem_pairing.service.lookups import (
+    as_conflict,
+    get_enrollment,
+    get_program,
+    new_id,
+    open_program_for,
+)
 from tandem_pairing.service.pairs import end_pairs
 from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.auth import Principal
 from tandem_servicekit.errors import Conflict, InvalidRequest
 
 
-async def enroll(program_id: str, cmd: Enroll, uow: PairingUnitOfWork) -> Enrollment:
+async def enroll(
+    program_id: str, cmd: Enroll, caller: Principal, uow: PairingUnitOfWork
+) -> Enrollment:
+    """A participant enrolls themselves; a program manager may enroll anyone."""
+    require_self_or_manager(caller, await get_program(program_id, uow), cmd.employee_id)
     program = await open_program_for(program_id, "enrollment", uow)
     employee = await uow.employees.get(cmd.employee_id)
     if employee is None:
@@ -57,8 +69,12 @@ async def enroll(program_id: str, cmd: Enroll, uow: PairingUnitOfWork) -> Enroll
     return enrollment
 
 
-async def withdraw(program_id: str, enrollment_id: str, uow: PairingUnitOfWork) -> Enrollment:
+async def withdraw(
+    program_id: str, enrollment_id: str, caller: Principal, uow: PairingUnitOfWork
+) -> Enrollment:
     enrollment = await get_enrollment(program_id, enrollment_id, uow)
+    program = await get_program(program_id, uow)
+    require_self_or_manager(caller, program, enrollment.employee_id)
     with as_conflict():
         [withdrawn] = await withdraw_enrollments(uow, [enrollment], PairEndReason.WITHDRAWN)
     await uow.commit()

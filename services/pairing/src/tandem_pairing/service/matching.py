@@ -20,14 +20,19 @@ from tandem_pairing.domain.pairs import Pair, PairStatus, pair_terms
 from tandem_pairing.domain.participants import reporting_chain, to_participant
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.service.access import require_manager, require_self_or_manager
 from tandem_pairing.service.commands import RunMatching
 from tandem_pairing.service.lookups import get_program, new_id, open_program_for
 from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.auth import Principal
 from tandem_servicekit.errors import NotFound
 
 
-async def run_matching(program_id: str, cmd: RunMatching, uow: PairingUnitOfWork) -> MatchingRun:
+async def run_matching(
+    program_id: str, cmd: RunMatching, caller: Principal, uow: PairingUnitOfWork
+) -> MatchingRun:
     """Match the program's free participants; active pairs are kept (pinned)."""
+    require_manager(caller, await get_program(program_id, uow))
     program = await open_program_for(program_id, "matching", uow)
     enrollments = await uow.enrollments.active_in(program_id)
     by_id = {e.enrollment_id: e for e in enrollments}
@@ -94,10 +99,11 @@ async def run_matching(program_id: str, cmd: RunMatching, uow: PairingUnitOfWork
 
 
 async def suggest(
-    program_id: str, employee_id: str, k: int, uow: PairingUnitOfWork
+    program_id: str, employee_id: str, k: int, caller: Principal, uow: PairingUnitOfWork
 ) -> list[ProposedPair]:
     """Self-match: the k best mentors with free places for one enrolled mentee."""
     program = await get_program(program_id, uow)
+    require_self_or_manager(caller, program, employee_id)
     enrollment = await uow.enrollments.active_of(program_id, employee_id)
     if enrollment is None or enrollment.role is not Role.MENTEE:
         raise NotFound(f"{employee_id} is not an enrolled mentee of program {program_id}")

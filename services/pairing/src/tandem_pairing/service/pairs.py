@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from tandem_contracts.events import PairEndReason
 from tandem_pairing.domain.pairs import Pair, PairTerms, pair_terms
 from tandem_pairing.domain.programs import Program
+from tandem_pairing.service.access import require_manager
 from tandem_pairing.service.lookups import get_pair, get_program, transition
 from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.auth import PARTICIPANT, Principal
+from tandem_servicekit.errors import Forbidden
 
 
 async def end_pairs(
@@ -31,7 +34,12 @@ async def terms_for(pair: Pair, program: Program, uow: PairingUnitOfWork) -> Pai
     return pair_terms(program, mentor, mentee, uow.clock.today())
 
 
-async def decide_pair(pair_id: str, employee_id: str, accept: bool, uow: PairingUnitOfWork) -> Pair:
+async def decide_pair(
+    pair_id: str, employee_id: str, accept: bool, caller: Principal, uow: PairingUnitOfWork
+) -> Pair:
+    """Only the person themselves says yes or no, for a pair they are in."""
+    if not (caller.has(PARTICIPANT) and caller.employee_id == employee_id):
+        raise Forbidden("only the person themselves accepts or declines")
     now = uow.clock.now()
     pair = await get_pair(pair_id, uow)
     if accept:
@@ -43,10 +51,11 @@ async def decide_pair(pair_id: str, employee_id: str, accept: bool, uow: Pairing
     return decided
 
 
-async def end_pair(pair_id: str, uow: PairingUnitOfWork) -> Pair:
+async def end_pair(pair_id: str, caller: Principal, uow: PairingUnitOfWork) -> Pair:
     """Ended by the program manager."""
     now = uow.clock.now()
     pair = await get_pair(pair_id, uow)
+    require_manager(caller, await get_program(pair.program_id, uow))
     reason = PairEndReason.ENDED_BY_PROGRAM_MANAGER
     ended = await transition(pair, lambda p: p.end(reason, now), uow.pairs.put)
     await uow.commit()

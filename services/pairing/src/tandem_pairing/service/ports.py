@@ -53,7 +53,12 @@ class EnrollmentRepository(Protocol):
         ...
 
     async def page_in(
-        self, program_id: str, status: EnrollmentStatus | None, paging: Paging
+        self,
+        program_id: str,
+        status: EnrollmentStatus | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
     ) -> Page[Enrollment]: ...
 
 
@@ -77,8 +82,16 @@ class PairRepository(Protocol):
         ...
 
     async def page_in(
-        self, program_id: str, status: PairStatus | None, run_id: str | None, paging: Paging
-    ) -> Page[Pair]: ...
+        self,
+        program_id: str,
+        status: PairStatus | None,
+        run_id: str | None,
+        paging: Paging,
+        *,
+        employee_id: str | None = None,
+    ) -> Page[Pair]:
+        """`employee_id`: only the pairs this person is in."""
+        ...
 
 
 class RunRepository(Protocol):

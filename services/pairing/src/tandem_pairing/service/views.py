@@ -1,4 +1,4 @@
-"""Read use cases behind the listing and lookup routes."""
+"""Read use cases behind the listing and lookup routes, each within the caller's rights."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_pairing.service.lookups import found, get_program, get_run
+from tandem_pairing.service.access import (
+    own_view,
+    require_aggregates,
+    require_hr_or_self,
+    require_manager,
+    require_self_or_manager,
+)
+from tandem_pairing.service.lookups import found, get_enrollment, get_pair, get_program, get_run
 from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.auth import Principal
 from tandem_servicekit.repository import Page, Paging
 
 
@@ -17,19 +25,43 @@ async def programs(uow: PairingUnitOfWork) -> list[Program]:
 
 
 async def enrollments(
-    program_id: str, status: EnrollmentStatus | None, paging: Paging, uow: PairingUnitOfWork
+    program_id: str,
+    status: EnrollmentStatus | None,
+    paging: Paging,
+    caller: Principal,
+    uow: PairingUnitOfWork,
 ) -> Page[Enrollment]:
-    await get_program(program_id, uow)
-    return await uow.enrollments.page_in(program_id, status, paging)
+    """All of them for the program's managers, their own for a participant."""
+    program = await get_program(program_id, uow)
+    only = own_view(caller, program)
+    return await uow.enrollments.page_in(program_id, status, paging, employee_id=only)
 
 
-async def runs(program_id: str, uow: PairingUnitOfWork) -> list[MatchingRun]:
-    await get_program(program_id, uow)
+async def enrollment(
+    program_id: str, enrollment_id: str, caller: Principal, uow: PairingUnitOfWork
+) -> Enrollment:
+    found_enrollment = await get_enrollment(program_id, enrollment_id, uow)
+    program = await get_program(program_id, uow)
+    require_self_or_manager(caller, program, found_enrollment.employee_id)
+    return found_enrollment
+
+
+async def runs(program_id: str, caller: Principal, uow: PairingUnitOfWork) -> list[MatchingRun]:
+    require_aggregates(caller, await get_program(program_id, uow))
     return await uow.runs.of_program(program_id)
 
 
-async def unmatched(run_id: str, paging: Paging, uow: PairingUnitOfWork) -> Page[UnmatchedEntry]:
-    await get_run(run_id, uow)
+async def run(run_id: str, caller: Principal, uow: PairingUnitOfWork) -> MatchingRun:
+    found_run = await get_run(run_id, uow)
+    require_aggregates(caller, await get_program(found_run.program_id, uow))
+    return found_run
+
+
+async def unmatched(
+    run_id: str, paging: Paging, caller: Principal, uow: PairingUnitOfWork
+) -> Page[UnmatchedEntry]:
+    found_run = await get_run(run_id, uow)
+    require_manager(caller, await get_program(found_run.program_id, uow))
     return await uow.unmatched.page_of(run_id, paging)
 
 
@@ -38,11 +70,23 @@ async def pairs(
     status: PairStatus | None,
     run_id: str | None,
     paging: Paging,
+    caller: Principal,
     uow: PairingUnitOfWork,
 ) -> Page[Pair]:
-    await get_program(program_id, uow)
-    return await uow.pairs.page_in(program_id, status, run_id, paging)
+    """All of them for the program's managers, the ones they are in for a participant."""
+    only = own_view(caller, await get_program(program_id, uow))
+    return await uow.pairs.page_in(program_id, status, run_id, paging, employee_id=only)
 
 
-async def employee(employee_id: str, uow: PairingUnitOfWork) -> Employee:
+async def pair(pair_id: str, caller: Principal, uow: PairingUnitOfWork) -> Pair:
+    found_pair = await get_pair(pair_id, uow)
+    program = await get_program(found_pair.program_id, uow)
+    only = own_view(caller, program)
+    if only is not None and not found_pair.involves(only):
+        require_manager(caller, program)  # raises: not theirs
+    return found_pair
+
+
+async def employee(employee_id: str, caller: Principal, uow: PairingUnitOfWork) -> Employee:
+    require_hr_or_self(caller, employee_id)
     return found(await uow.employees.get(employee_id), f"employee {employee_id}")
