@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tandem_pairing.domain.employees import Employee
-from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
+from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.participants import reporting_chain
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.service.ports import EnrollmentQuery, PairQuery
 from tandem_servicekit.clock import Clock
 from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
@@ -61,18 +62,13 @@ class FakeEnrollments(FakeRepository[Enrollment]):
         return self._where(lambda e: e.active and e.employee_id in ids)
 
     async def page_in(
-        self,
-        program_id: str,
-        status: EnrollmentStatus | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
+        self, program_id: str, query: EnrollmentQuery, paging: Paging
     ) -> Page[Enrollment]:
         found = self._where(
             lambda e: (
                 e.program_id == program_id
-                and status in (None, e.status)
-                and employee_id in (None, e.employee_id)
+                and query.status in (None, e.status)
+                and query.employee_id in (None, e.employee_id)
             )
         )
         return self._page(found, paging)
@@ -100,21 +96,13 @@ class FakePairs(FakeRepository[Pair]):
             self.items[pair.pair_id] = pair.model_copy(update={"status": PairStatus.SUPERSEDED})
         return len(proposals)
 
-    async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
-    ) -> Page[Pair]:
+    async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:
         found = self._where(
             lambda p: (
                 p.program_id == program_id
-                and status in (None, p.status)
-                and run_id in (None, p.run_id)
-                and (employee_id is None or p.involves(employee_id))
+                and query.status in (None, p.status)
+                and query.run_id in (None, p.run_id)
+                and (query.employee_id is None or p.involves(query.employee_id))
             )
         )
         return self._page(found, paging)

@@ -17,6 +17,7 @@ from tandem_pairing.service.enrollment import enroll
 from tandem_pairing.service.hr import on_employee_events
 from tandem_pairing.service.matching import run_matching
 from tandem_pairing.service.pairs import decide_pair
+from tandem_pairing.service.ports import PairQuery
 from tandem_pairing.service.programs import close_program, create_program
 from tandem_pairing.service.programs import open_program as open_it
 from tandem_servicekit.auth import PARTICIPANT, PROGRAM_MANAGER, Principal
@@ -225,7 +226,7 @@ async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids(
         for employee_id, role in sorted(people, key=lambda _: uuid.uuid4().hex):
             await enroll(program_id, enroll_cmd(employee_id, role), PM, uow)
         await run_matching(program_id, RunMatching(), PM, uow)
-        page = await uow.pairs.page_in(program_id, None, None, Paging(limit=100))
+        page = await uow.pairs.page_in(program_id, PairQuery(), Paging(limit=100))
         runs.append(sorted((p.mentor_id, p.mentee_id) for p in page.items))
     assert len(runs[0]) == 6
     assert runs[0] == runs[1] == runs[2]

@@ -11,6 +11,7 @@ from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.service.ports import EnrollmentQuery, PairQuery
 from tandem_servicekit.mongo import Document
 from tandem_servicekit.repository import MongoRepository, Page, Paging
 
@@ -83,19 +84,14 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         )
 
     async def page_in(
-        self,
-        program_id: str,
-        status: EnrollmentStatus | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
+        self, program_id: str, query: EnrollmentQuery, paging: Paging
     ) -> Page[Enrollment]:
-        query: Document = {"program_id": program_id}
-        if status is not None:
-            query["status"] = status.value
-        if employee_id is not None:
-            query["employee_id"] = employee_id
-        return await self._page(query, sort="enrollment_id", paging=paging)
+        find: Document = {"program_id": program_id}
+        if query.status is not None:
+            find["status"] = query.status.value
+        if query.employee_id is not None:
+            find["employee_id"] = query.employee_id
+        return await self._page(find, sort="enrollment_id", paging=paging)
 
 
 class MongoPairs(MongoRepository[Pair]):
@@ -129,23 +125,15 @@ class MongoPairs(MongoRepository[Pair]):
         )
         return int(result.modified_count)
 
-    async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
-    ) -> Page[Pair]:
-        query: Document = {"program_id": program_id}
-        if status is not None:
-            query["status"] = status.value
-        if run_id is not None:
-            query["run_id"] = run_id
-        if employee_id is not None:
-            query["$or"] = [{"mentor_id": employee_id}, {"mentee_id": employee_id}]
-        return await self._page(query, sort="pair_id", paging=paging)
+    async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:
+        find: Document = {"program_id": program_id}
+        if query.status is not None:
+            find["status"] = query.status.value
+        if query.run_id is not None:
+            find["run_id"] = query.run_id
+        if query.employee_id is not None:
+            find["$or"] = [{"mentor_id": query.employee_id}, {"mentee_id": query.employee_id}]
+        return await self._page(find, sort="pair_id", paging=paging)
 
 
 class MongoRuns(MongoRepository[MatchingRun]):

@@ -66,7 +66,7 @@ def router() -> APIRouter:
     async def get_enrollment(
         program_id: PathId, enrollment_id: PathId, caller: Caller, work: Work
     ) -> Enrollment:
-        return await views.enrollment(program_id, enrollment_id, caller, work)
+        return await lookups.own_enrollment(program_id, enrollment_id, caller, work)
 
     @api.post("/programs/{program_id}/enrollments/{enrollment_id}/withdraw", tags=["enrollment"])
     async def withdraw(

@@ -11,10 +11,10 @@ from tandem_pairing.service.access import require_self_or_manager
 from tandem_pairing.service.commands import Enroll
 from tandem_pairing.service.lookups import (
     as_conflict,
-    get_enrollment,
     get_program,
     new_id,
     open_program_for,
+    own_enrollment,
 )
 from tandem_pairing.service.pairs import end_pairs
 from tandem_pairing.service.ports import PairingUnitOfWork
@@ -72,9 +72,7 @@ async def enroll(
 async def withdraw(
     program_id: str, enrollment_id: str, caller: Principal, uow: PairingUnitOfWork
 ) -> Enrollment:
-    enrollment = await get_enrollment(program_id, enrollment_id, uow)
-    program = await get_program(program_id, uow)
-    require_self_or_manager(caller, program, enrollment.employee_id)
+    enrollment = await own_enrollment(program_id, enrollment_id, caller, uow)
     with as_conflict():
         [withdrawn] = await withdraw_enrollments(uow, [enrollment], PairEndReason.WITHDRAWN)
     await uow.commit()

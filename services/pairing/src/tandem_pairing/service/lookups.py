@@ -12,7 +12,9 @@ from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.pairs import Pair
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun
+from tandem_pairing.service.access import require_self_or_manager
 from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.auth import Principal
 from tandem_servicekit.errors import Conflict, NotFound
 
 T = TypeVar("T")
@@ -67,6 +69,15 @@ async def get_enrollment(program_id: str, enrollment_id: str, uow: PairingUnitOf
     if enrollment is not None and enrollment.program_id != program_id:
         enrollment = None
     return found(enrollment, f"enrollment {enrollment_id} in program {program_id}")
+
+
+async def own_enrollment(
+    program_id: str, enrollment_id: str, caller: Principal, uow: PairingUnitOfWork
+) -> Enrollment:
+    """The enrollment, if the caller is its participant or a manager of its program."""
+    enrollment = await get_enrollment(program_id, enrollment_id, uow)
+    require_self_or_manager(caller, await get_program(program_id, uow), enrollment.employee_id)
+    return enrollment
 
 
 async def get_run(run_id: str, uow: PairingUnitOfWork) -> MatchingRun:

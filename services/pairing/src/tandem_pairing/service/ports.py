@@ -7,6 +7,7 @@ checks both against them: a use case never sees a query language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from tandem_pairing.domain.employees import Employee
@@ -16,6 +17,23 @@ from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class EnrollmentQuery:
+    """Which of a program's enrollments a listing shows (None: any)."""
+
+    status: EnrollmentStatus | None = None
+    employee_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PairQuery:
+    """Which of a program's pairs a listing shows; `employee_id`: the pairs they are in."""
+
+    status: PairStatus | None = None
+    run_id: str | None = None
+    employee_id: str | None = None
 
 
 class EmployeeRepository(Protocol):
@@ -53,12 +71,7 @@ class EnrollmentRepository(Protocol):
         ...
 
     async def page_in(
-        self,
-        program_id: str,
-        status: EnrollmentStatus | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
+        self, program_id: str, query: EnrollmentQuery, paging: Paging
     ) -> Page[Enrollment]: ...
 
 
@@ -81,17 +94,7 @@ class PairRepository(Protocol):
         """Mark the program's open proposals superseded (a new run replaces them)."""
         ...
 
-    async def page_in(
-        self,
-        program_id: str,
-        status: PairStatus | None,
-        run_id: str | None,
-        paging: Paging,
-        *,
-        employee_id: str | None = None,
-    ) -> Page[Pair]:
-        """`employee_id`: only the pairs this person is in."""
-        ...
+    async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]: ...
 
 
 class RunRepository(Protocol):

@@ -12,10 +12,9 @@ from tandem_pairing.service.access import (
     require_aggregates,
     require_hr_or_self,
     require_manager,
-    require_self_or_manager,
 )
-from tandem_pairing.service.lookups import found, get_enrollment, get_pair, get_program, get_run
-from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_pairing.service.lookups import found, get_pair, get_program, get_run
+from tandem_pairing.service.ports import EnrollmentQuery, PairingUnitOfWork, PairQuery
 from tandem_servicekit.auth import Principal
 from tandem_servicekit.repository import Page, Paging
 
@@ -34,16 +33,7 @@ async def enrollments(
     """All of them for the program's managers, their own for a participant."""
     program = await get_program(program_id, uow)
     only = own_view(caller, program)
-    return await uow.enrollments.page_in(program_id, status, paging, employee_id=only)
-
-
-async def enrollment(
-    program_id: str, enrollment_id: str, caller: Principal, uow: PairingUnitOfWork
-) -> Enrollment:
-    found_enrollment = await get_enrollment(program_id, enrollment_id, uow)
-    program = await get_program(program_id, uow)
-    require_self_or_manager(caller, program, found_enrollment.employee_id)
-    return found_enrollment
+    return await uow.enrollments.page_in(program_id, EnrollmentQuery(status, only), paging)
 
 
 async def runs(program_id: str, caller: Principal, uow: PairingUnitOfWork) -> list[MatchingRun]:
@@ -75,7 +65,7 @@ async def pairs(
 ) -> Page[Pair]:
     """All of them for the program's managers, the ones they are in for a participant."""
     only = own_view(caller, await get_program(program_id, uow))
-    return await uow.pairs.page_in(program_id, status, run_id, paging, employee_id=only)
+    return await uow.pairs.page_in(program_id, PairQuery(status, run_id, only), paging)
 
 
 async def pair(pair_id: str, caller: Principal, uow: PairingUnitOfWork) -> Pair:
