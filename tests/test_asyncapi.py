@@ -11,17 +11,21 @@ import pytest
 from pydantic.json_schema import models_json_schema
 
 from tandem_contracts import EVENTS_BY_TYPE
-from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
+from tandem_contracts.topics import HR_EMPLOYEES, PAIRING, PRIVACY
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import service_settings
 
 SERVICES = ("pairing", "scheduling", "feedback", "metrics")
+ERASURE = "org.tandem.hr.employee_erasure_requested.v1"
+ERASED = "org.tandem.privacy.personal_data_erased.v1"
+SKELETON = {("receive", HR_EMPLOYEES): {ERASURE}, ("send", PRIVACY): {ERASED}}
 EXPECTED = {
     "pairing": {
         ("receive", HR_EMPLOYEES): {
             "org.tandem.hr.employee_hired.v1",
             "org.tandem.hr.employee_updated.v1",
             "org.tandem.hr.employee_departed.v1",
+            ERASURE,
         },
         ("send", PAIRING): {
             "org.tandem.pairing.program_opened.v1",
@@ -31,7 +35,12 @@ EXPECTED = {
             "org.tandem.pairing.pair_created.v1",
             "org.tandem.pairing.pair_ended.v1",
         },
+        ("send", PRIVACY): {ERASED},
+        ("send", HR_EMPLOYEES): {ERASURE},
     },
+    "scheduling": SKELETON,
+    "feedback": SKELETON,
+    "metrics": SKELETON,
 }
 
 

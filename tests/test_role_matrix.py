@@ -64,6 +64,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/pairs/{pair_id}/end"): MANAGER_ONLY,
     ("POST", "/programs/{program_id}/enrollments/{enrollment_id}/withdraw"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/close"): MANAGER_ONLY,
+    ("POST", "/employees/{employee_id}/erasure"): {"hr_admin"},
 }
 
 

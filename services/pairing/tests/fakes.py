@@ -7,7 +7,9 @@ hands a `FakePairingUnitOfWork` to a use case.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from tandem_contracts.values import Availability
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.pairs import Pair, PairStatus
@@ -133,3 +135,53 @@ class FakePairingUnitOfWork(FakeUnitOfWork):
         self.pairs = FakePairs(self.tracker)
         self.runs = FakeRuns(self.tracker)
         self.unmatched = FakeUnmatched(self.tracker)
+
+    async def erase_person(self, employee_id: str, pseudonym: str) -> int:
+        """The in-memory twin of the Mongo erasure: the same fields, replaced or dropped."""
+        changed = 0
+
+        def swap(ids: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(pseudonym if i == employee_id else i for i in ids)
+
+        known = self.employees.items.pop(employee_id, None)
+        if known is not None:
+            self.employees.items[pseudonym] = Employee(
+                employee_id=pseudonym, active=False, effective_at=known.effective_at
+            )
+            changed += 1
+        for key, e in list(self.employees.items.items()):
+            if e.manager_id == employee_id:
+                self.employees.items[key] = e.model_copy(update={"manager_id": pseudonym})
+                changed += 1
+        for key, en in list(self.enrollments.items.items()):
+            update: dict[str, object] = {
+                "avoid_employee_ids": swap(en.avoid_employee_ids),
+                "preferred_employee_ids": swap(en.preferred_employee_ids),
+            }
+            if en.employee_id == employee_id:
+                update = {
+                    "employee_id": pseudonym,
+                    "availability": Availability(time_zone="UTC", slots=()),
+                    "languages": (),
+                    "avoid_employee_ids": (),
+                    "preferred_employee_ids": (),
+                }
+            changed += self._replace(self.enrollments, key, en, update)
+        for key, p in list(self.pairs.items.items()):
+            update = {"mentor_id": swap((p.mentor_id,))[0], "mentee_id": swap((p.mentee_id,))[0]}
+            changed += self._replace(self.pairs, key, p, update)
+        for key, u in list(self.unmatched.items.items()):
+            changed += self._replace(
+                self.unmatched, key, u, {"employee_id": swap((u.employee_id,))[0]}
+            )
+        for key, pr in list(self.programs.items.items()):
+            changed += self._replace(self.programs, key, pr, {"manager_ids": swap(pr.manager_ids)})
+        return changed
+
+    @staticmethod
+    def _replace(repo: FakeRepository[Any], key: str, item: Any, update: dict[str, object]) -> int:
+        changed = item.model_copy(update=update)
+        if changed == item:
+            return 0
+        repo.items[key] = changed
+        return 1

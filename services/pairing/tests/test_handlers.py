@@ -18,6 +18,7 @@ from tandem_pairing.service.hr import on_employee_events
 from tandem_pairing.service.matching import run_matching
 from tandem_pairing.service.pairs import decide_pair
 from tandem_pairing.service.ports import PairQuery
+from tandem_pairing.service.privacy import erase
 from tandem_pairing.service.programs import close_program, create_program
 from tandem_pairing.service.programs import open_program as open_it
 from tandem_servicekit.auth import PARTICIPANT, PROGRAM_MANAGER, Principal
@@ -230,3 +231,23 @@ async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids(
         runs.append(sorted((p.mentor_id, p.mentee_id) for p in page.items))
     assert len(runs[0]) == 6
     assert runs[0] == runs[1] == runs[2]
+
+
+async def test_erasure_leaves_no_trace_of_the_person_but_keeps_the_counts() -> None:
+    uow = work()
+    await company(uow, hired("boss", 12), hired("m", 1, "boss"), hired("x", 6))
+    program_id = await open_program(uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    avoid = {"avoid_employee_ids": ["m"]}
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE, preferences=avoid), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
+    pairs_before = len(uow.pairs.items)
+    changed = await erase("m", uow)
+    assert changed >= 3
+    everything = [
+        item.model_dump_json()
+        for repo in (uow.employees, uow.enrollments, uow.pairs, uow.unmatched, uow.programs)
+        for item in repo.items.values()
+    ]
+    assert not [d for d in everything if '"m"' in d], "the id is gone everywhere"
+    assert len(uow.pairs.items) == pairs_before, "aggregates keep counting what happened"

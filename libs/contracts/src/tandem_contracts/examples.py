@@ -53,6 +53,8 @@ def example_events() -> list[Event]:
         ev.EmployeeHired(**hr_fields, hired_on=date(2024, 9, 1)),
         ev.EmployeeUpdated(**{**hr_fields, "job_level": 3}),
         ev.EmployeeDeparted(employee_id="e-100", departed_on=date(2027, 3, 31), effective_at=AT),
+        ev.EmployeeErasureRequested(employee_id="e-100", request_id="era-1", requested_at=AT),
+        ev.PersonalDataErased(request_id="era-1", service="pairing", records=7, erased_at=AT),
         ev.ProgramOpened(
             program_id="prog-1",
             name="Digital Leadership 2027",

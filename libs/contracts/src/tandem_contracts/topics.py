@@ -8,6 +8,7 @@ HR_EMPLOYEES = "hr.employees.v1"
 PAIRING = "tandem.pairing.v1"
 SCHEDULING = "tandem.scheduling.v1"
 FEEDBACK = "tandem.feedback.v1"
+PRIVACY = "tandem.privacy.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -26,6 +27,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(PAIRING, 6, "Programs, enrollments and pairs, from the pairing service"),
     TopicSpec(SCHEDULING, 6, "Session series and sessions, from the scheduling service"),
     TopicSpec(FEEDBACK, 6, "Feedback and competence assessments, from the feedback service"),
+    TopicSpec(PRIVACY, 3, "Confirmations that a service erased a person's data (for auditors)"),
 )
 
 

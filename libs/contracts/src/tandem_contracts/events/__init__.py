@@ -1,7 +1,12 @@
 """Every event model, grouped by the stream that carries it."""
 
 from tandem_contracts.events.feedback import CompetenceAssessed, FeedbackSubmitted
-from tandem_contracts.events.hr import EmployeeDeparted, EmployeeHired, EmployeeUpdated
+from tandem_contracts.events.hr import (
+    EmployeeDeparted,
+    EmployeeErasureRequested,
+    EmployeeHired,
+    EmployeeUpdated,
+)
 from tandem_contracts.events.pairing import (
     PairCreated,
     PairEnded,
@@ -14,6 +19,7 @@ from tandem_contracts.events.pairing import (
     TopicExpertise,
     TopicGoal,
 )
+from tandem_contracts.events.privacy import PersonalDataErased
 from tandem_contracts.events.scheduling import (
     SessionCancelled,
     SessionHeld,
@@ -25,6 +31,7 @@ from tandem_contracts.events.scheduling import (
 __all__ = [
     "CompetenceAssessed",
     "EmployeeDeparted",
+    "EmployeeErasureRequested",
     "EmployeeHired",
     "EmployeeUpdated",
     "FeedbackSubmitted",
@@ -34,6 +41,7 @@ __all__ = [
     "PairMember",
     "ParticipantEnrolled",
     "ParticipantWithdrawn",
+    "PersonalDataErased",
     "ProgramClosed",
     "ProgramOpened",
     "SessionCancelled",

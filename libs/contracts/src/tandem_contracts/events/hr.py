@@ -50,3 +50,17 @@ class EmployeeDeparted(
     employee_id: Identifier
     departed_on: date
     effective_at: UtcDatetime
+
+
+class EmployeeErasureRequested(
+    Event,
+    type="org.tandem.hr.employee_erasure_requested.v1",
+    topic=topics.HR_EMPLOYEES,
+    key="employee_id",
+):
+    """GDPR erasure: every service erases or irreversibly pseudonymises this person's data and
+    confirms with `PersonalDataErased` carrying the same `request_id`."""
+
+    employee_id: Identifier
+    request_id: Identifier
+    requested_at: UtcDatetime

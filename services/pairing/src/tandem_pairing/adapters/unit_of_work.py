@@ -10,7 +10,7 @@ from tandem_pairing.adapters.repositories import (
     MongoRuns,
     MongoUnmatched,
 )
-from tandem_servicekit.uow import MongoUnitOfWork
+from tandem_servicekit.uow import OUTBOX, MongoUnitOfWork
 
 
 class MongoPairingUnitOfWork(MongoUnitOfWork):
@@ -29,3 +29,86 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
         self.pairs = MongoPairs(self.collection("pairs"), s, t)
         self.runs = MongoRuns(self.collection("matching_runs"), s, t)
         self.unmatched = MongoUnmatched(self.collection("run_unmatched"), s, t)
+
+    async def erase_person(self, employee_id: str, pseudonym: str) -> int:
+        """Pseudonymise the person everywhere in this database, in this transaction.
+
+        Their HR record keeps only a tombstone under the pseudonym; their enrollments lose
+        availability, languages and wishes; every id reference (pairs, managers, wishes of
+        others, unmatched entries, program managers) becomes the pseudonym, so counts and
+        aggregates stay as they were. Published outbox entries that mention them are deleted.
+        """
+        s, db, changed = self.session, self.db, 0
+        known = await db["employees"].find_one({"_id": employee_id}, session=s)
+        if known is not None:
+            await db["employees"].delete_one({"_id": employee_id}, session=s)
+            tombstone = {
+                "_id": pseudonym,
+                "employee_id": pseudonym,
+                "active": False,
+                "effective_at": known["effective_at"],
+                "effective_at__us": known.get("effective_at__us"),
+            }
+            await db["employees"].insert_one(tombstone, session=s)
+            changed += 1
+        renames = [
+            ("employees", "manager_id"),
+            ("enrollments", "employee_id"),
+            ("pairs", "mentor_id"),
+            ("pairs", "mentee_id"),
+            ("run_unmatched", "employee_id"),
+        ]
+        for collection, field in renames:
+            result = await db[collection].update_many(
+                {field: employee_id}, {"$set": {field: pseudonym}}, session=s
+            )
+            changed += result.modified_count
+        own = await db["enrollments"].update_many(
+            {"employee_id": pseudonym},
+            {
+                "$set": {
+                    "availability": {"time_zone": "UTC", "slots": []},
+                    "languages": [],
+                    "avoid_employee_ids": [],
+                    "preferred_employee_ids": [],
+                }
+            },
+            session=s,
+        )
+        changed += own.modified_count
+        for field in ("avoid_employee_ids", "preferred_employee_ids", "manager_ids"):
+            collection = "programs" if field == "manager_ids" else "enrollments"
+            result = await db[collection].update_many(
+                {field: employee_id},
+                {"$set": {f"{field}.$[who]": pseudonym}},
+                array_filters=[{"who": employee_id}],
+                session=s,
+            )
+            changed += result.modified_count
+        return changed + await self._scrub_outbox(employee_id, pseudonym)
+
+    async def _scrub_outbox(self, employee_id: str, pseudonym: str) -> int:
+        """Published entries naming the person are deleted; pending ones still go out, with the
+        pseudonym in place of the id (value, key and headers), so erasure travels downstream."""
+        s, outbox, changed = self.session, self.db[OUTBOX], 0
+        needle, replacement = employee_id.encode(), pseudonym.encode()
+        quoted = b'"' + needle + b'"'
+        async for entry in outbox.find({}, session=s):
+            value, key = bytes(entry["value"]), bytes(entry.get("key") or b"")
+            if quoted not in value and key != needle:
+                continue
+            if entry.get("published_at") is not None:
+                await outbox.delete_one({"_id": entry["_id"]}, session=s)
+            else:
+                headers = [
+                    [k, replacement if bytes(v) == needle else bytes(v)]
+                    for k, v in entry["headers"]
+                ]
+                scrubbed = {
+                    "value": value.replace(quoted, b'"' + replacement + b'"'),
+                    "key": replacement if key == needle else key,
+                    "headers": headers,
+                }
+                await outbox.update_one({"_id": entry["_id"]}, {"$set": scrubbed}, session=s)
+            changed += 1
+        return changed

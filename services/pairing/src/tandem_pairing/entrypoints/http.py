@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from tandem_contracts.events import EmployeeErasureRequested
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.matching import ProposedPair
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_pairing.service import enrollment, lookups, matching, pairs, programs, views
+from tandem_pairing.service import enrollment, lookups, matching, pairs, privacy, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
 from tandem_pairing.service.ports import PairingUnitOfWork
 from tandem_servicekit.http import Caller, PagingQuery, PathId, QueryId, unit_of_work
@@ -141,5 +142,17 @@ def router() -> APIRouter:
     async def get_employee(employee_id: PathId, caller: Caller, work: Work) -> Employee:
         """The HR projection as pairing sees it (tombstones for people who left)."""
         return await views.employee(employee_id, caller, work)
+
+    @api.post(
+        "/employees/{employee_id}/erasure",
+        status_code=status.HTTP_202_ACCEPTED,
+        tags=["employees"],
+    )
+    async def request_erasure(
+        employee_id: PathId, caller: Caller, work: Work
+    ) -> EmployeeErasureRequested:
+        """GDPR erasure (hr_admin): every service erases or pseudonymises the person and
+        confirms with `PersonalDataErased` on `tandem.privacy.v1` (the same `request_id`)."""
+        return await privacy.request_erasure(employee_id, caller, work)
 
     return api
