@@ -135,9 +135,14 @@ class FakePairingUnitOfWork(FakeUnitOfWork):
         self.pairs = FakePairs(self.tracker)
         self.runs = FakeRuns(self.tracker)
         self.unmatched = FakeUnmatched(self.tracker)
+        self.erased: set[str] = set()
+
+    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
+        return set(employee_ids) & self.erased
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         """The in-memory twin of the Mongo erasure: the same fields, replaced or dropped."""
+        self.erased.add(employee_id)
         changed = 0
 
         def swap(ids: tuple[str, ...]) -> tuple[str, ...]:

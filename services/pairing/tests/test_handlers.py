@@ -238,11 +238,13 @@ async def test_erasure_leaves_no_trace_of_the_person_but_keeps_the_counts() -> N
     await company(uow, hired("boss", 12), hired("m", 1, "boss"), hired("x", 6))
     program_id = await open_program(uow)
     await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
-    avoid = {"avoid_employee_ids": ["m"]}
+    avoid = {"preferred_employee_ids": ["m"]}
     await enroll(program_id, enroll_cmd("x", Role.MENTEE, preferences=avoid), PM, uow)
     await run_matching(program_id, RunMatching(), PM, uow)
     pairs_before = len(uow.pairs.items)
-    changed = await erase("m", uow)
+    async with uow:
+        changed = await erase("m", uow)
+        await uow.commit()
     assert changed >= 3
     everything = [
         item.model_dump_json()
@@ -251,3 +253,9 @@ async def test_erasure_leaves_no_trace_of_the_person_but_keeps_the_counts() -> N
     ]
     assert not [d for d in everything if '"m"' in d], "the id is gone everywhere"
     assert len(uow.pairs.items) == pairs_before, "aggregates keep counting what happened"
+    assert uow.published_types()[-2:] == ["pair_ended", "participant_withdrawn"]
+    assert all(not p.involves("m") for p in uow.pairs.items.values())
+    later_on = datetime(2027, 1, 1, tzinfo=UTC)
+    await on_hr(uow, hired("m", 1, "boss", at=later_on), hired("y", 3, "m", at=later_on))
+    assert "m" not in uow.employees.items, "a late HR record does not bring them back"
+    assert uow.employees.items["y"].manager_id is None, "nor does a record naming them"

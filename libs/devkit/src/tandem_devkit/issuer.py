@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -52,8 +53,9 @@ class DevIssuer:
         )
         kid = hashlib.sha256(pem).hexdigest()[:16]
         path = self.keys_dir / f"{time.time_ns()}-{kid}.pem"
-        path.write_bytes(pem)
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
         return kid
 
     def _keys(self) -> list[tuple[str, rsa.RSAPrivateKey]]:

@@ -64,6 +64,11 @@ class AuthSettings(BaseModel):
 
     @model_validator(mode="after")
     def _safe_algorithms(self) -> AuthSettings:
+        loopback = self.jwks_url.startswith(
+            ("http://127.0.0.1", "http://localhost", "http://[::1]")
+        )
+        if self.jwks_url and not (self.jwks_url.startswith("https://") or loopback):
+            raise ValueError("jwks_url must be https (plain http only on loopback)")
         unsafe = set(self.algorithms) - set(ASYMMETRIC)
         if unsafe:
             raise ValueError(f"only asymmetric algorithms are allowed, not {sorted(unsafe)}")
@@ -102,21 +107,31 @@ class JwksCache:
     def __init__(self, settings: AuthSettings) -> None:
         self._settings = settings
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = -1e9
+        self._attempted_at = -1e9
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> jwt.PyJWK:
-        stale = time.monotonic() - self._fetched_at > self._settings.jwks_ttl_s
-        if kid not in self._keys or stale:
-            await self._refresh(force=stale or not self._keys)
+        if kid not in self._keys or self._stale():
+            await self._refresh(kid)
         if kid not in self._keys:
             raise Unauthenticated("the token's key id is not one of the issuer's keys")
         return self._keys[kid]
 
-    async def _refresh(self, *, force: bool) -> None:
+    def _stale(self) -> bool:
+        return time.monotonic() - self._fetched_at > self._settings.jwks_ttl_s
+
+    async def _refresh(self, kid: str) -> None:
+        """One fetch at a time, at most one attempt a second (failures included); a key
+        already known keeps serving while the identity provider is away."""
         async with self._lock:
-            if not force and time.monotonic() - self._fetched_at < self.MIN_REFETCH_S:
-                return
+            if kid in self._keys and not self._stale():
+                return  # another request refreshed meanwhile
+            if time.monotonic() - self._attempted_at < self.MIN_REFETCH_S:
+                if self._keys:
+                    return
+                raise IdentityProviderUnavailable("the identity provider's keys are not loaded")
+            self._attempted_at = time.monotonic()
             try:
                 async with httpx.AsyncClient(timeout=self._settings.jwks_timeout_s) as http:
                     reply = await http.get(self._settings.jwks_url)
@@ -124,6 +139,8 @@ class JwksCache:
                 keys = jwt.PyJWKSet.from_dict(reply.json()).keys
             except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as exc:
                 log.warning("identity provider keys unavailable", error_class=type(exc).__name__)
+                if kid in self._keys:
+                    return  # keep verifying with the key we have
                 raise IdentityProviderUnavailable(str(exc)) from exc
             self._keys = {k.key_id: k for k in keys if k.key_id}
             self._fetched_at = time.monotonic()
@@ -186,6 +203,9 @@ class AuthGuard:
         self.verifier = TokenVerifier(settings) if settings.mode is AuthMode.OIDC else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await answer(send, 403, "no websocket routes")  # never let one in unverified
+            return
         if scope["type"] != "http" or scope.get("path") in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return

@@ -23,6 +23,10 @@ log = get_logger("tandem.pairing.hr")
 
 
 async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) -> None:
+    named = {e.employee_id for e in events}
+    named |= {m for e in events if (m := getattr(e, "manager_id", None))}
+    erased = await uow.erased_among(named) if named else set()
+    events = [e for e in events if e.employee_id not in erased]
     known = await uow.employees.get_many(e.employee_id for e in events)
     changed: dict[str, Employee] = {}
     departed: set[str] = set()
@@ -34,6 +38,8 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
         if updated is None:
             stale += 1
             continue
+        if updated.manager_id in erased:
+            updated = updated.model_copy(update={"manager_id": None})
         changed[event.employee_id] = updated
         if isinstance(event, EmployeeDeparted):
             departed.add(event.employee_id)

@@ -124,6 +124,10 @@ class PairingUnitOfWork(UnitOfWork, Protocol):
     @property
     def unmatched(self) -> UnmatchedRepository: ...
 
+    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
+        """Which of these ids were erased: HR records for them are not projected again."""
+        ...
+
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         """Replace the person by `pseudonym` everywhere and drop what identifies them; returns
         how many documents changed."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from tandem_contracts.events import EmployeeErasureRequested
+from tandem_contracts.events import EmployeeErasureRequested, PairEndReason
 from tandem_pairing.service.access import require_role
+from tandem_pairing.service.enrollment import withdraw_enrollments
 from tandem_pairing.service.lookups import new_id
+from tandem_pairing.service.pairs import end_pairs
 from tandem_pairing.service.ports import PairingUnitOfWork
 from tandem_servicekit.auth import HR_ADMIN, Principal
 
@@ -25,5 +27,13 @@ async def request_erasure(
 
 
 async def erase(employee_id: str, uow: PairingUnitOfWork) -> int:
-    """A fresh random pseudonym, never stored with the id it replaces: irreversible."""
-    return await uow.erase_person(employee_id, f"erased-{uuid.uuid4().hex[:16]}")
+    """A fresh random pseudonym, never stored with the id it replaces: irreversible. The person
+    then leaves like a departure: their active pairs end and their enrollments are withdrawn
+    (the events name the pseudonym), so no pair or matching run keeps pointing at them."""
+    pseudonym = f"erased-{uuid.uuid4().hex[:16]}"
+    changed = await uow.erase_person(employee_id, pseudonym)
+    reason = PairEndReason.PARTICIPANT_DEPARTED
+    ended = await end_pairs(uow, await uow.pairs.active_for([pseudonym]), reason)
+    enrollments = await uow.enrollments.active_for([pseudonym])
+    withdrawn = await withdraw_enrollments(uow, enrollments, reason)
+    return changed + len(ended) + len(withdrawn)
