@@ -94,8 +94,12 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
             session=s,
         )
         changed += own.modified_count
-        for field in ("avoid_employee_ids", "preferred_employee_ids", "manager_ids"):
-            collection = "programs" if field == "manager_ids" else "enrollments"
+        lists = [
+            ("enrollments", "avoid_employee_ids"),
+            ("enrollments", "preferred_employee_ids"),
+            ("programs", "manager_ids"),
+        ]
+        for collection, field in lists:
             result = await db[collection].update_many(
                 {field: employee_id},
                 {"$set": {f"{field}.$[who]": pseudonym}},

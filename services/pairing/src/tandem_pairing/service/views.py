@@ -16,6 +16,7 @@ from tandem_pairing.service.access import (
 from tandem_pairing.service.lookups import found, get_pair, get_program, get_run
 from tandem_pairing.service.ports import EnrollmentQuery, PairingUnitOfWork, PairQuery
 from tandem_servicekit.auth import Principal
+from tandem_servicekit.errors import Forbidden
 from tandem_servicekit.repository import Page, Paging
 
 
@@ -73,7 +74,7 @@ async def pair(pair_id: str, caller: Principal, uow: PairingUnitOfWork) -> Pair:
     program = await get_program(found_pair.program_id, uow)
     only = own_view(caller, program)
     if only is not None and not found_pair.involves(only):
-        require_manager(caller, program)  # raises: not theirs
+        raise Forbidden("only the pair's members or a manager of its program may see it")
     return found_pair
 
 
