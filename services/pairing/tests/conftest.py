@@ -35,9 +35,6 @@ class Pairing(ServiceHarness):
     async def publish_hr(self, *events: Event, event_id: str | None = None) -> list[str]:
         return await self.publish(*events, event_id=event_id)
 
-    async def pairing_events(self, at_least: int, timeout_s: float = 15.0) -> list[ReadRecord]:
-        return await self.read(PAIRING, at_least, timeout_s)
-
     async def pairing_events_of_type(
         self, suffix: str, at_least: int, timeout_s: float = 15.0
     ) -> list[ReadRecord]:

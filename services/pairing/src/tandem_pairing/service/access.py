@@ -39,12 +39,8 @@ def require_self_or_manager(caller: Principal, program: Program, employee_id: st
     raise Forbidden("only the person themselves or a manager of this program may do this")
 
 
-def may_read_aggregates(caller: Principal, program: Program) -> bool:
-    return manages(caller, program) or caller.has(OPS)
-
-
 def require_aggregates(caller: Principal, program: Program) -> None:
-    if not may_read_aggregates(caller, program):
+    if not (manages(caller, program) or caller.has(OPS)):
         raise Forbidden("matching runs are for this program's managers and ops")
 
 
