@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tandem_devkit.embedded import free_port, start_stack, stop_stack
+from tandem_devkit.embedded import free_port, free_port_block, start_stack, stop_stack
 from tandem_devkit.processes import alive, stop_group
 from tandem_devkit.services import start_services, wait_ready
 
@@ -46,7 +46,7 @@ def test_a_service_turns_unready_when_its_database_dies(tmp_path: Path) -> None:
 
 
 def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> None:
-    base = free_port()
+    base = free_port_block(4)  # the demo gives the four services base, base+1, …
     state = tmp_path / "demo"
     demo = subprocess.Popen(
         [
@@ -61,7 +61,7 @@ def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
             "--mongo-port",
             str(free_port()),
             "--http-base-port",
-            str(base if base < 60000 else 20000),
+            str(base),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

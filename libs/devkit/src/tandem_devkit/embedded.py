@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import shutil
 import socket
 import sys
@@ -82,6 +83,25 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def free_port_block(count: int) -> int:
+    """The first of `count` consecutive free ports, below Linux's ephemeral range (32768+), so
+    an outgoing connection cannot take one of them between this check and the bind."""
+    start = random.randrange(20_000, 32_000 - count)
+    for base in range(start, 32_000 - count):
+        if not any(port_in_use(base + i) or not _bindable(base + i) for i in range(count)):
+            return base
+    raise EmbeddedError(f"no {count} consecutive free ports below 32000")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def port_in_use(port: int) -> bool:
