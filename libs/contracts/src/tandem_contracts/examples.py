@@ -7,7 +7,12 @@ from datetime import UTC, date, datetime, time
 from tandem_contracts import events as ev
 from tandem_contracts.base import Event
 from tandem_contracts.events.feedback import AssessmentPhase
-from tandem_contracts.events.scheduling import CancellationReason, MissedBy
+from tandem_contracts.events.scheduling import (
+    CancellationReason,
+    MissCause,
+    MissedBy,
+    UnschedulableReason,
+)
 from tandem_contracts.values import (
     Availability,
     Generation,
@@ -65,6 +70,7 @@ def example_events() -> list[Event]:
             session_minutes=45,
             format=ProgramFormat.ONE_TO_ONE,
             topics=("ai_tools", "social_media", "agile"),
+            manager_ids=("e-900",),
             opened_at=AT,
         ),
         ev.ProgramClosed(program_id="prog-1", closed_at=AT),
@@ -117,6 +123,25 @@ def example_events() -> list[Event]:
         ev.SessionCancelled(**session, reason=CancellationReason.PAIR_ENDED, cancelled_at=AT),
         ev.SessionHeld(**session, held_at=AT, duration_minutes=45),
         ev.SessionMissed(**session, missed_by=MissedBy.MENTEE, scheduled_at=AT),
+        ev.SessionMissed(
+            **session, missed_by=MissedBy.BOTH, scheduled_at=AT, cause=MissCause.UNCONFIRMED
+        ),
+        ev.SessionUnschedulable(
+            **session,
+            sequence=2,
+            week_starts_on=date(2027, 1, 18),
+            week_ends_on=date(2027, 1, 24),
+            reason=UnschedulableReason.NO_COMMON_TIME,
+            reported_at=AT,
+        ),
+        ev.SessionReminderDue(
+            **session,
+            mentor_id="e-100",
+            mentee_id="e-200",
+            starts_at=AT,
+            ends_at=AT.replace(minute=45),
+            due_at=AT.replace(day=10),
+        ),
         ev.FeedbackSubmitted(
             feedback_id="f-1",
             session_id="s-1",

@@ -129,6 +129,8 @@ class ServiceRuntime(Generic[U]):
         )
         self._consumer_metrics = ConsumerMetrics(self.registry)
         self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     def unit_of_work(self) -> U:
         return self._uow_class(
@@ -214,6 +216,11 @@ class ServiceRuntime(Generic[U]):
             **options,
         )(call)
 
+    def background(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run `loop` (a coroutine that runs until cancelled, e.g. a ticker) while the service
+        is up: started after the subscribers, cancelled first on shutdown."""
+        self._background.append(loop)
+
     def publishes(self, topic: str, types: Iterable[type[Event]]) -> None:
         """Declare what this service publishes on `topic` (through its outbox), for AsyncAPI.
 
@@ -284,10 +291,14 @@ class ServiceRuntime(Generic[U]):
         await self.publisher.start()
         self.relay.start()
         await self.broker.start()
+        self._tasks = [asyncio.create_task(loop()) for loop in self._background]
         log.info("service started", service=self.settings.service_name)
 
     async def stop(self) -> None:
         log.info("service stopping", service=self.settings.service_name)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.stop()
         await self.relay.stop(timeout_s=self.settings.graceful_timeout_s / 4)
         await self.publisher.stop()

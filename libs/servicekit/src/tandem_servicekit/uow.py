@@ -269,6 +269,32 @@ class MongoUnitOfWork(TrackingUnitOfWork):
             await self._session.end_session()
             self._session = None
 
+    async def scrub_outbox(self, employee_id: str, pseudonym: str) -> int:
+        """Published entries naming the person are deleted; pending ones still go out, with the
+        pseudonym in place of the id (value, key and headers), so erasure travels downstream."""
+        s, outbox, changed = self.session, self.db[OUTBOX], 0
+        needle, replacement = employee_id.encode(), pseudonym.encode()
+        quoted = b'"' + needle + b'"'
+        async for entry in outbox.find({}, session=s):
+            value, key = bytes(entry["value"]), bytes(entry.get("key") or b"")
+            if quoted not in value and key != needle:
+                continue
+            if entry.get("published_at") is not None:
+                await outbox.delete_one({"_id": entry["_id"]}, session=s)
+            else:
+                headers = [
+                    [k, replacement if bytes(v) == needle else bytes(v)]
+                    for k, v in entry["headers"]
+                ]
+                scrubbed = {
+                    "value": value.replace(quoted, b'"' + replacement + b'"'),
+                    "key": replacement if key == needle else key,
+                    "headers": headers,
+                }
+                await outbox.update_one({"_id": entry["_id"]}, {"$set": scrubbed}, session=s)
+            changed += 1
+        return changed
+
 
 def _only_duplicates(exc: BulkWriteError) -> bool:
     errors = exc.details.get("writeErrors", [])

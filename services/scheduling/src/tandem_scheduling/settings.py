@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
+from tandem_scheduling.domain.sessions import Timing
 from tandem_servicekit.settings import ServiceSettings
+
+
+class SchedulingRules(BaseModel):
+    """`TANDEM_SCHEDULING_RULES__<NAME>`."""
+
+    horizon_days: int = Field(default=28, ge=1, le=366, description="Sessions published ahead")
+    buffer_minutes: int = Field(
+        default=10, ge=0, le=120, description="Kept free between two sessions of one person"
+    )
+    remind_before_hours: float = Field(default=24, gt=0, le=24 * 14)
+    confirm_within_hours: float = Field(
+        default=48, gt=0, le=24 * 60, description="After the end; then unconfirmed = missed"
+    )
+    tick_interval_s: float = Field(default=1.0, gt=0, le=300)
+    tick_batch: int = Field(default=200, ge=1, le=10_000)
+    lease_s: float = Field(default=15.0, gt=0, le=600)
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=self.horizon_days)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(
+            remind_before=timedelta(hours=self.remind_before_hours),
+            confirm_within=timedelta(hours=self.confirm_within_hours),
+        )
 
 
 class SchedulingSettings(ServiceSettings):
@@ -14,3 +48,4 @@ class SchedulingSettings(ServiceSettings):
 
     service_name: str = "scheduling"
     default_http_port: ClassVar[int] = 8082
+    rules: SchedulingRules = SchedulingRules()

@@ -24,8 +24,10 @@ from tandem_contracts.events.scheduling import (
     SessionCancelled,
     SessionHeld,
     SessionMissed,
+    SessionReminderDue,
     SessionRescheduled,
     SessionScheduled,
+    SessionUnschedulable,
 )
 
 __all__ = [
@@ -47,8 +49,10 @@ __all__ = [
     "SessionCancelled",
     "SessionHeld",
     "SessionMissed",
+    "SessionReminderDue",
     "SessionRescheduled",
     "SessionScheduled",
+    "SessionUnschedulable",
     "TopicExpertise",
     "TopicGoal",
 ]

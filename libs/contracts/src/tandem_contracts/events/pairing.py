@@ -46,6 +46,11 @@ class ProgramOpened(
     format: ProgramFormat
     group_size: int | None = Field(default=None, ge=2, le=30)
     topics: tuple[TopicName, ...] = Field(min_length=1, max_length=100)
+    manager_ids: tuple[Identifier, ...] = Field(
+        default=(),
+        max_length=50,
+        description="Employees who manage the program (other services grant them its data)",
+    )
     opened_at: UtcDatetime
 
     @model_validator(mode="after")
@@ -113,7 +118,11 @@ class PairCreated(
     pair_id: Identifier
     program_id: Identifier
     group_id: Identifier | None = Field(
-        default=None, description="Set when the mentor leads a group: all its pairs share it"
+        default=None,
+        description="Set when the mentor leads a group or workshop: all its pairs share it",
+    )
+    format: ProgramFormat = Field(
+        default=ProgramFormat.ONE_TO_ONE, description="The program's session format"
     )
     mentor: PairMember
     mentee: PairMember

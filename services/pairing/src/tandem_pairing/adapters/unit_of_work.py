@@ -13,7 +13,7 @@ from tandem_pairing.adapters.repositories import (
     MongoRuns,
     MongoUnmatched,
 )
-from tandem_servicekit.uow import OUTBOX, MongoUnitOfWork
+from tandem_servicekit.uow import MongoUnitOfWork
 
 ERASED = "erased_people"
 """SHA-256 digests of erased ids (never the ids): HR records that arrive later for them, or
@@ -107,30 +107,4 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
                 session=s,
             )
             changed += result.modified_count
-        return changed + await self._scrub_outbox(employee_id, pseudonym)
-
-    async def _scrub_outbox(self, employee_id: str, pseudonym: str) -> int:
-        """Published entries naming the person are deleted; pending ones still go out, with the
-        pseudonym in place of the id (value, key and headers), so erasure travels downstream."""
-        s, outbox, changed = self.session, self.db[OUTBOX], 0
-        needle, replacement = employee_id.encode(), pseudonym.encode()
-        quoted = b'"' + needle + b'"'
-        async for entry in outbox.find({}, session=s):
-            value, key = bytes(entry["value"]), bytes(entry.get("key") or b"")
-            if quoted not in value and key != needle:
-                continue
-            if entry.get("published_at") is not None:
-                await outbox.delete_one({"_id": entry["_id"]}, session=s)
-            else:
-                headers = [
-                    [k, replacement if bytes(v) == needle else bytes(v)]
-                    for k, v in entry["headers"]
-                ]
-                scrubbed = {
-                    "value": value.replace(quoted, b'"' + replacement + b'"'),
-                    "key": replacement if key == needle else key,
-                    "headers": headers,
-                }
-                await outbox.update_one({"_id": entry["_id"]}, {"$set": scrubbed}, session=s)
-            changed += 1
-        return changed
+        return changed + await self.scrub_outbox(employee_id, pseudonym)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.events import PairCreated, PairEnded, PairEndReason, PairMember
+from tandem_contracts.values import ProgramFormat
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import ScoreBreakdown
@@ -37,6 +38,7 @@ class PairTerms:
     mentor: PairMember
     mentee: PairMember
     program_topics: tuple[str, ...]
+    format: ProgramFormat
     cadence_weeks: int
     session_minutes: int
     starts_on: date
@@ -58,6 +60,7 @@ def pair_terms(program: Program, mentor: Enrollment, mentee: Enrollment, today: 
         mentor=member(mentor),
         mentee=member(mentee),
         program_topics=program.topics,
+        format=program.format,
         cadence_weeks=program.cadence_weeks,
         session_minutes=program.session_minutes,
         starts_on=max(program.starts_on, today),
@@ -116,6 +119,7 @@ class Pair(Aggregate):
             mentor=terms.mentor,
             mentee=terms.mentee,
             topics=self.breakdown.shared_topics or terms.program_topics,
+            format=terms.format,
             cadence_weeks=terms.cadence_weeks,
             session_minutes=terms.session_minutes,
             starts_on=terms.starts_on,

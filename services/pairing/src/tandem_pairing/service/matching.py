@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime
 
-from tandem_contracts.values import Role
+from tandem_contracts.values import ProgramFormat, Role
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching import (
     MatchingProblem,
@@ -139,6 +139,10 @@ async def _participants(
     return out
 
 
+MEETS_TOGETHER = (ProgramFormat.GROUP, ProgramFormat.WORKSHOP)
+"""Formats whose mentor meets all their mentees at once: the pairs share a `group_id`."""
+
+
 def _new_pair(
     program: Program,
     run_id: str,
@@ -151,7 +155,7 @@ def _new_pair(
         pair_id=new_id("pair"),
         program_id=program.program_id,
         run_id=run_id,
-        group_id=f"grp-{mentor.enrollment_id}" if program.group_size else None,
+        group_id=f"grp-{mentor.enrollment_id}" if program.format in MEETS_TOGETHER else None,
         mentor_enrollment_id=mentor.enrollment_id,
         mentee_enrollment_id=mentee.enrollment_id,
         mentor_id=mentor.employee_id,

@@ -1,0 +1,61 @@
+"""The scheduling service's unit of work: one MongoDB transaction over its repositories."""
+
+from __future__ import annotations
+
+from tandem_scheduling.adapters.repositories import MongoPrograms, MongoSeries, MongoSessions
+from tandem_servicekit.mongo import Document
+from tandem_servicekit.uow import MongoUnitOfWork
+
+FORGOTTEN = {"time_zone": "UTC", "slots": []}
+
+
+class MongoSchedulingUnitOfWork(MongoUnitOfWork):
+    series: MongoSeries
+    sessions: MongoSessions
+    programs: MongoPrograms
+
+    def _open_repositories(self) -> None:
+        s, t = self.session, self.tracker
+        self.series = MongoSeries(self.collection("series"), s, t)
+        self.sessions = MongoSessions(self.collection("sessions"), s, t)
+        self.programs = MongoPrograms(self.collection("programs"), s, t)
+
+    async def erase_person(self, employee_id: str, pseudonym: str) -> int:
+        s, db, changed = self.session, self.db, 0
+        erased = {"employee_id": pseudonym, "availability": FORGOTTEN}
+        updates: list[tuple[str, Document, Document, list[Document] | None]] = [
+            ("series", {"mentor.employee_id": employee_id}, {"$set": {"mentor": erased}}, None),
+            (
+                "series",
+                {"pairs.mentee.employee_id": employee_id},
+                {"$set": {"pairs.$[p].mentee": erased}},
+                [{"p.mentee.employee_id": employee_id}],
+            ),
+            (
+                "sessions",
+                {"mentor_id": employee_id},
+                {"$set": {"mentor_id": pseudonym, "mentor_time_zone": "UTC"}},
+                None,
+            ),
+            (
+                "sessions",
+                {"mentee_id": employee_id},
+                {"$set": {"mentee_id": pseudonym, "mentee_time_zone": "UTC"}},
+                None,
+            ),
+        ]
+        for collection, where, change, filters in updates:
+            result = await db[collection].update_many(
+                where, change, array_filters=filters, session=s
+            )
+            changed += result.modified_count
+        lists = [("series", "people"), ("sessions", "participants"), ("programs", "manager_ids")]
+        for collection, field in lists:
+            result = await db[collection].update_many(
+                {field: employee_id},
+                {"$set": {f"{field}.$[who]": pseudonym}},
+                array_filters=[{"who": employee_id}],
+                session=s,
+            )
+            changed += result.modified_count
+        return changed + await self.scrub_outbox(employee_id, pseudonym)

@@ -1,0 +1,89 @@
+"""How the end of a pair, a program or an employment reaches the calendar: every session
+still to come is cancelled (one SessionCancelled each) and nothing more is planned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from tandem_contracts.events import (
+    EmployeeDeparted,
+    PairEnded,
+    PairEndReason,
+    ProgramClosed,
+    ProgramOpened,
+)
+from tandem_contracts.events.scheduling import CancellationReason
+from tandem_scheduling.domain.programs import Program
+from tandem_scheduling.domain.sessions import Session
+from tandem_scheduling.service.ports import SchedulingUnitOfWork
+
+END_REASONS = {PairEndReason.PARTICIPANT_DEPARTED: CancellationReason.PARTICIPANT_DEPARTED}
+
+
+async def on_program_opened(event: ProgramOpened, uow: SchedulingUnitOfWork) -> None:
+    known = await uow.programs.get(event.program_id)
+    program = known or Program(program_id=event.program_id)
+    await uow.programs.put(program.model_copy(update={"manager_ids": event.manager_ids}))
+
+
+async def on_program_closed(event: ProgramClosed, uow: SchedulingUnitOfWork) -> None:
+    """Marks the program closed; the ticker cancels its sessions in chunks right after (a
+    50,000-pair program has too many for one transaction)."""
+    known = await uow.programs.get(event.program_id)
+    program = known or Program(program_id=event.program_id)
+    await uow.programs.put(program.close(event.closed_at))
+
+
+async def wind_down(program: Program, uow: SchedulingUnitOfWork, limit: int) -> bool:
+    """One chunk of a closed program's remaining series and sessions; True when done."""
+    closed_at = program.closed_at or uow.clock.now()
+    series = await uow.series.of_program(program.program_id, limit)
+    await uow.series.put_many(s.end() for s in series)
+    sessions = await uow.sessions.upcoming_of_program(program.program_id, closed_at, limit)
+    await _cancel(sessions, CancellationReason.PROGRAM_CLOSED, uow, since=closed_at)
+    done = len(series) < limit and len(sessions) < limit
+    if done:
+        await uow.programs.put(program.model_copy(update={"winding_down": False}))
+    return done
+
+
+async def on_pair_ended(event: PairEnded, uow: SchedulingUnitOfWork) -> None:
+    series = await uow.series.of_pair(event.pair_id)
+    if series is not None and not series.ended:
+        await uow.series.put(
+            series.without_pair(event.pair_id) if series.together else series.end()
+        )
+    reason = END_REASONS.get(event.reason, CancellationReason.PAIR_ENDED)
+    upcoming = await uow.sessions.upcoming_of_pair(event.pair_id, event.ended_at)
+    await _cancel(upcoming, reason, uow, since=event.ended_at)
+
+
+async def on_departures(events: Iterable[EmployeeDeparted], uow: SchedulingUnitOfWork) -> None:
+    """A departed person's sessions end at once (pairing ends their pairs too; whichever
+    arrives first cancels, the other finds nothing left)."""
+    now = uow.clock.now()
+    leaving = {e.employee_id: e for e in events}
+    if not leaving:
+        return
+    for running in await uow.series.of_people(leaving):
+        remaining = running.end() if running.mentor.employee_id in leaving else running
+        for pair in running.active_pairs:
+            if pair.mentee.employee_id in leaving:
+                remaining = remaining.without_pair(pair.pair_id)
+        await uow.series.put(remaining)
+    sessions = await uow.sessions.upcoming_for(leaving, now)
+    await _cancel(sessions, CancellationReason.PARTICIPANT_DEPARTED, uow, since=now)
+
+
+async def _cancel(
+    sessions: Iterable[Session],
+    reason: CancellationReason,
+    uow: SchedulingUnitOfWork,
+    *,
+    since: datetime,
+) -> None:
+    """Cancel those of `sessions` that start after `since` and are still scheduled."""
+    now = uow.clock.now()
+    cancelled = [s.cancel(reason, now, since=since) for s in sessions if s.is_upcoming(since)]
+    await uow.sessions.put_many(cancelled)

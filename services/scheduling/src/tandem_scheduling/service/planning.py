@@ -1,0 +1,143 @@
+"""PairCreated → a series of sessions: planned for the whole program, published a horizon ahead.
+
+1:1 and shadowing pairs get a series each. The pairs of a group or workshop (one `group_id`)
+share one series: a pair joining later is fitted into the meetings already published where
+they suit them, and the weeks still to come are planned again for everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tandem_contracts.events import PairCreated, SessionUnschedulable
+from tandem_contracts.events.scheduling import UnschedulableReason
+from tandem_scheduling.domain.calendar import BusyCalendar, free_in
+from tandem_scheduling.domain.series import MEETS_TOGETHER, Person, Series, SeriesPair, new_series
+from tandem_scheduling.domain.sessions import Session, session_id
+from tandem_scheduling.domain.weeks import week_of
+from tandem_scheduling.service.busy import calendar_of
+from tandem_scheduling.service.ports import SchedulingUnitOfWork
+from tandem_scheduling.settings import SchedulingRules
+
+
+def series_id_of(event: PairCreated) -> str:
+    if event.format in MEETS_TOGETHER and event.group_id is not None:
+        return event.group_id
+    return event.pair_id
+
+
+def _person(member: object) -> Person:
+    return Person.model_validate(member, from_attributes=True)
+
+
+async def on_pairs_created(
+    events: Sequence[PairCreated], uow: SchedulingUnitOfWork, rules: SchedulingRules
+) -> None:
+    """Plan every new pair in one go (one calendar, so they never collide with each other)."""
+    now = uow.clock.now()
+    fresh: list[PairCreated] = []
+    for event in events:
+        program = await uow.programs.get(event.program_id)
+        if program is not None and program.closed_at is not None:
+            continue
+        if await uow.series.of_pair(event.pair_id) is not None:
+            continue  # planned already (the same pair announced twice)
+        fresh.append(event)
+    if not fresh:
+        return
+    people = {e.mentor.employee_id for e in fresh} | {e.mentee.employee_id for e in fresh}
+    group_ids = {series_id_of(e) for e in fresh if series_id_of(e) != e.pair_id}
+    calendar, _ = await calendar_of(
+        people, uow, after=now, buffer=rules.buffer, skip_planned_of=group_ids
+    )
+    existing = {s.series_id: s for s in [await uow.series.get(g) for g in group_ids] if s}
+    changed: dict[str, Series] = {}
+    for event in fresh:
+        key = series_id_of(event)
+        pair = SeriesPair(pair_id=event.pair_id, mentee=_person(event.mentee))
+        series = changed.get(key) or existing.get(key)
+        if series is None:
+            series = new_series(
+                series_id=key,
+                program_id=event.program_id,
+                format=event.format,
+                cadence_weeks=event.cadence_weeks,
+                session_minutes=event.session_minutes,
+                starts_on=event.starts_on,
+                ends_on=event.ends_on,
+                mentor=_person(event.mentor),
+                pairs=[pair],
+            )
+        else:
+            _unplan(series, calendar)
+            series = series.with_pair(pair)
+            await _join_published_meetings(series, pair, calendar, uow, rules)
+        changed[key] = series.plan(calendar, now)
+    await materialise(list(changed.values()), uow, rules)
+
+
+def _unplan(series: Series, calendar: BusyCalendar) -> None:
+    for person, span in series.planned_busy():
+        calendar.remove(person, span)
+
+
+async def _join_published_meetings(
+    series: Series,
+    pair: SeriesPair,
+    calendar: BusyCalendar,
+    uow: SchedulingUnitOfWork,
+    rules: SchedulingRules,
+) -> None:
+    """A pair joining a group takes part in its already-published meetings that suit them;
+    for the others its week is reported unschedulable."""
+    now = uow.clock.now()
+    meetings: dict[str, Session] = {}
+    for session in await uow.sessions.upcoming_of_series(series.series_id, now):
+        meetings.setdefault(session.meeting_id or session.session_id, session)
+    for meeting in sorted(meetings.values(), key=lambda s: s.sequence):
+        _, free = free_in(pair.mentee.employee_id, pair.mentee.availability, meeting.span, calendar)
+        if any(span.contains(meeting.span) for span in free):
+            joined = Session.schedule(
+                series_id=series.series_id,
+                meeting=meeting.meeting_id,
+                pair_id=pair.pair_id,
+                program_id=series.program_id,
+                format=series.format,
+                sequence=meeting.sequence,
+                mentor=(meeting.mentor_id, meeting.mentor_time_zone),
+                mentee=(pair.mentee.employee_id, pair.mentee.availability.time_zone),
+                span=meeting.span,
+                timing=rules.timing,
+                now=now,
+            )
+            await uow.sessions.add_many([joined])
+            calendar.add(pair.mentee.employee_id, meeting.span)
+        else:
+            week = week_of(series.starts_on, series.ends_on, series.cadence_weeks, meeting.sequence)
+            uow.emit(
+                SessionUnschedulable(
+                    session_id=session_id(pair.pair_id, meeting.sequence),
+                    pair_id=pair.pair_id,
+                    program_id=series.program_id,
+                    sequence=meeting.sequence,
+                    week_starts_on=week.first,
+                    week_ends_on=week.last,
+                    reason=UnschedulableReason.OUTSIDE_GROUP_TIME,
+                    reported_at=now,
+                )
+            )
+
+
+async def materialise(
+    series: Sequence[Series], uow: SchedulingUnitOfWork, rules: SchedulingRules
+) -> None:
+    """Publish what falls within the horizon now; the ticker publishes the rest as it nears."""
+    now = uow.clock.now()
+    sessions: list[Session] = []
+    stored: list[Series] = []
+    for one in series:
+        materialised, new = one.materialise(now + rules.horizon, rules.timing, now)
+        stored.append(materialised)
+        sessions.extend(new)
+    await uow.series.put_many(stored)
+    await uow.sessions.add_many(sessions)
