@@ -37,8 +37,8 @@ def assert_inside_both(series: Series) -> None:
 
 def test_berlin_and_new_york_in_march_keep_the_berlin_time_and_move_only_the_gap_weeks() -> None:
     """The US switches on 14 March 2027, the EU on 28 March: for two weeks New York is only
-    five hours behind Berlin. Berlin 14:00–17:00 and New York 08:00–10:00 overlap 14:00–16:00
-    Berlin (08:00–10:00 NY) in normal weeks, 14:00–15:00 Berlin (09:00–10:00 NY) in the gap."""
+    five hours behind Berlin. Berlin 14:00-17:00 and New York 08:00-10:00 overlap 14:00-16:00
+    Berlin (08:00-10:00 NY) in normal weeks, 14:00-15:00 Berlin (09:00-10:00 NY) in the gap."""
     mentor = person("berlin", windows("Europe/Berlin", (14, 0), (17, 0)))
     mentee = person("nyc", windows("America/New_York", (8, 0), (10, 0)))
     series = planned(
@@ -57,7 +57,7 @@ def test_berlin_and_new_york_in_march_keep_the_berlin_time_and_move_only_the_gap
 
 
 def test_berlin_and_new_york_in_march_move_only_the_weeks_that_no_longer_fit() -> None:
-    """New York only 08:00–09:00: in the gap weeks 14:00 Berlin is 09:00 New York, outside.
+    """New York only 08:00-09:00: in the gap weeks 14:00 Berlin is 09:00 New York, outside.
     Those weeks move to the nearest fit, 13:15 Berlin (08:15 New York: 45 minutes ending at
     09:00, exact minutes); the others stay at 14:00."""
     mentor = person("berlin", windows("Europe/Berlin", (12, 0), (17, 0)))
@@ -90,8 +90,8 @@ def test_berlin_and_new_york_in_autumn_one_week_apart() -> None:
 
 def test_sydney_and_london_switch_in_opposite_directions() -> None:
     """London enters summer time on 28 March 2027, Sydney leaves it on 4 April: London
-    evenings 20:00–22:00 are Sydney mornings 07:00–09:00, then 06:00–08:00, then 05:00–07:00.
-    With Sydney free 06:00–09:00 the series keeps 07:00 Sydney while it fits, then moves to
+    evenings 20:00-22:00 are Sydney mornings 07:00-09:00, then 06:00-08:00, then 05:00-07:00.
+    With Sydney free 06:00-09:00 the series keeps 07:00 Sydney while it fits, then moves to
     the nearest fit (06:15, ending 07:00) once only an hour overlaps."""
     mentor = person("sydney", windows("Australia/Sydney", (6, 0), (9, 0)))
     mentee = person("london", windows("Europe/London", (20, 0), (22, 0)))
@@ -107,7 +107,7 @@ def test_sydney_and_london_switch_in_opposite_directions() -> None:
 
 def test_kathmandu_quarter_hour_offset_with_paris() -> None:
     """Kathmandu is UTC+5:45 all year; Paris moves from +1 to +2 on 28 March 2027. Exact
-    minutes: Paris 09:00–10:00 is Kathmandu 13:45–14:45 in winter, 12:45–13:45 in summer."""
+    minutes: Paris 09:00-10:00 is Kathmandu 13:45-14:45 in winter, 12:45-13:45 in summer."""
     mentor = person("kathmandu", windows("Asia/Kathmandu", (13, 45), (14, 45)))
     mentee = person("paris", windows("Europe/Paris", (9, 0), (10, 0)))
     winter = planned(
@@ -126,7 +126,7 @@ def test_kathmandu_quarter_hour_offset_with_paris() -> None:
 
 
 def test_a_window_edge_in_the_skipped_or_repeated_hour_is_read_conservatively() -> None:
-    """Berlin skips 02:00–03:00 on 28 March 2027 and repeats it on 31 October 2027. A window
+    """Berlin skips 02:00-03:00 on 28 March 2027 and repeats it on 31 October 2027. A window
     that ends in the skipped hour ends when the clock jumps; one that starts in the repeated
     hour starts at its second reading, so no session can fall outside it on anyone's reading."""
     spring = windows("Europe/Berlin", (1, 0), (2, 30), (Weekday.SUNDAY,))

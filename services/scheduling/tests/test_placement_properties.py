@@ -4,6 +4,7 @@ windows on its date, at most 60 minutes, nobody double-booked, and the same plan
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -135,7 +136,7 @@ def test_every_session_fits_both_people_and_nobody_is_double_booked(
                 booked.setdefault(who, []).append((span.start, span.end))
     for spans in booked.values():
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end + buffer
 
 

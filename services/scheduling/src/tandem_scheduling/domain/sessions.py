@@ -244,6 +244,17 @@ class Session(Aggregate):
         partner_said = "held" if self.status is SessionStatus.HELD else "that you were absent"
         raise SessionStateError(f"your partner reported {partner_said}; the accounts disagree")
 
+    def renamed(self, employee_id: str, pseudonym: str) -> Session:
+        """Erasure: the person becomes `pseudonym`, their zone is forgotten (UTC)."""
+        changes: dict[str, object] = {
+            "participants": tuple(pseudonym if p == employee_id else p for p in self.participants)
+        }
+        if self.mentor_id == employee_id:
+            changes.update(mentor_id=pseudonym, mentor_time_zone="UTC")
+        if self.mentee_id == employee_id:
+            changes.update(mentee_id=pseudonym, mentee_time_zone="UTC")
+        return self.model_copy(update=changes)
+
     def remind(self, now: datetime) -> Session:
         """The reminder, once; skipped silently if the session has begun meanwhile (downtime)."""
         due = self.reminder_at
