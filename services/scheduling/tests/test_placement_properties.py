@@ -81,21 +81,24 @@ def programs(draw: st.DrawFn) -> tuple[list[Series], timedelta]:
 
 
 def on_the_wall_clock(availability: Availability, start: datetime, end: datetime) -> bool:
-    """The independent check: read the session on the person's own clock, and find a window
-    (touching slots of a day joined) on that weekday that holds it."""
+    """The independent check: read every minute of the session (and its last instant) on the
+    person's own clock; each must fall on the same local date inside a window of that weekday
+    (touching slots joined). Wall time is not monotonic across a DST change, so no shortcut."""
     tz = ZoneInfo(availability.time_zone)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    if local_start.date() != local_end.date() or local_end.time() <= local_start.time():
+    instants = [
+        start + timedelta(minutes=m) for m in range(int((end - start).total_seconds() // 60))
+    ]
+    readings = [i.astimezone(tz) for i in [*instants, end - timedelta(microseconds=1)]]
+    if len({r.date() for r in readings}) != 1:
         return False
     windows: list[list[time]] = []
-    day = [s for s in availability.slots if s.weekday == local_start.weekday()]
+    day = [s for s in availability.slots if s.weekday == readings[0].weekday()]
     for slot in sorted(day, key=lambda s: (s.start, s.end)):
         if windows and slot.start <= windows[-1][1]:
             windows[-1][1] = max(windows[-1][1], slot.end)
         else:
             windows.append([slot.start, slot.end])
-    at, until = local_start.time(), local_end.time()
-    return any(low <= at and until <= high for low, high in windows)
+    return all(any(low <= r.time() < high for low, high in windows) for r in readings)
 
 
 def plan_all(series: list[Series], buffer: timedelta) -> list[Series]:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import uvicorn
@@ -129,7 +129,7 @@ class ServiceRuntime(Generic[U]):
         )
         self._consumer_metrics = ConsumerMetrics(self.registry)
         self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     def unit_of_work(self) -> U:
@@ -205,18 +205,28 @@ class ServiceRuntime(Generic[U]):
         options: dict[str, Any] = dict(self.settings.kafka.consumer_options())
         if batch:
             options.update(batch=True, max_records=max_records)
+        group = self.group_of(topic)
         self.broker.subscriber(
             name,
-            group_id=self.settings.consumer_group,
+            group_id=group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_body,
             parser=_tolerant_parse,
             title=f"{self.settings.service_name}:{topic}",
-            description=f"Consumed by {self.settings.consumer_group}",
+            description=f"Consumed by {group}",
             **options,
         )(call)
 
-    def background(self, loop: Callable[[], Awaitable[None]]) -> None:
+    def group_of(self, topic: str) -> str:
+        """The Kafka consumer group of one subscription: `tandem-<service>.<topic>`.
+
+        One group per topic, so a service's subscriptions never rebalance each other (two
+        consumers with different subscriptions in one group do, on every join); ACLs can grant
+        the prefix `tandem-<service>`.
+        """
+        return f"{self.settings.consumer_group}.{topic}"
+
+    def background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `loop` (a coroutine that runs until cancelled, e.g. a ticker) while the service
         is up: started after the subscribers, cancelled first on shutdown."""
         self._background.append(loop)
