@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tandem_contracts import encode
-from tandem_contracts.events import EmployeeHired
+from tandem_contracts.events import EmployeeHired, PairCreated, PairMember, ProgramOpened
 from tandem_contracts.examples import AT
+from tandem_contracts.values import Availability, ProgramFormat
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
@@ -30,6 +32,10 @@ from tandem_servicekit.testing import wait_until
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 SEEDER = "st-manager"
 """Seeds the pairing data and calls with every role, so requests get past authorisation."""
+ALL_DAY = {
+    "time_zone": "UTC",
+    "slots": [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)],
+}
 MORNINGS = {
     "time_zone": "Europe/Berlin",
     "slots": [{"weekday": d, "start": "09:00", "end": "11:00"} for d in range(5)],
@@ -101,14 +107,80 @@ async def seed_pairing(url: str, stack: StackInfo, prefix: str) -> dict[str, str
     }
 
 
+async def seed_scheduling(url: str, stack: StackInfo, prefix: str) -> dict[str, str]:
+    """A program the seeder manages and a pair with the seeder as mentee, published on the
+    pairing topic as pairing would, so the session routes have real sessions to act on."""
+    kafka = KafkaSettings(
+        bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED, topic_prefix=prefix
+    )
+    today = date.today()
+    ends = today + timedelta(weeks=6)
+    member = {"languages": ("en",), "availability": Availability.model_validate(ALL_DAY)}
+    events = [
+        ProgramOpened(
+            program_id="st-prog",
+            name="Contract",
+            starts_on=today,
+            ends_on=ends,
+            duration_weeks=6,
+            cadence_weeks=1,
+            session_minutes=30,
+            format=ProgramFormat.ONE_TO_ONE,
+            topics=("ai_tools",),
+            manager_ids=(SEEDER,),
+            opened_at=AT,
+        ),
+        PairCreated(
+            pair_id="st-pair",
+            program_id="st-prog",
+            mentor=PairMember(employee_id="st-mentor", enrollment_id="st-en-1", **member),
+            mentee=PairMember(employee_id=SEEDER, enrollment_id="st-en-2", **member),
+            topics=("ai_tools",),
+            cadence_weeks=1,
+            session_minutes=30,
+            starts_on=today,
+            ends_on=ends,
+            score=1.0,
+            created_at=AT,
+        ),
+    ]
+    pairing = KafkaPublisher(kafka, client_id="st-pairing")
+    await pairing.start()
+    await pairing.send_many(
+        [ProducerRecord.of(encode(e, source="/tandem/pairing"), prefix) for e in events]
+    )
+    await pairing.stop()
+    listing: dict[str, object] = {}
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, headers=stack.auth_headers(SEEDER)
+    ) as http:
+
+        async def published() -> bool:
+            reply = await http.get("/pairs/st-pair/sessions")
+            listing.update(reply.json() if reply.status_code == 200 else {})
+            return bool(listing.get("items"))
+
+        await wait_until(published, timeout_s=30)
+    items = listing["items"]
+    assert isinstance(items, list)
+    return {
+        "path.session_id": items[0]["session_id"],
+        "path.pair_id": "st-pair",
+        "path.employee_id": SEEDER,
+    }
+
+
+SEEDS = {"pairing": seed_pairing, "scheduling": seed_scheduling}
+
+
 @pytest.mark.parametrize("name", SERVICES)
 async def test_schemathesis_finds_nothing(
     name: str, platform: ServiceSet, embedded_stack: StackInfo, tmp_path: Path
 ) -> None:
     service = platform.services[name]
     parameters: dict[str, str] = {}
-    if name == "pairing":
-        parameters = await seed_pairing(service.url, embedded_stack, platform.topic_prefix)
+    if name in SEEDS:
+        parameters = await SEEDS[name](service.url, embedded_stack, platform.topic_prefix)
     config = tmp_path / "schemathesis.toml"
     lines = ["[parameters]", *(f'"{k}" = "{v}"' for k, v in parameters.items())]
     config.write_text("\n".join(lines) + "\n")

@@ -11,7 +11,7 @@ import pytest
 from pydantic.json_schema import models_json_schema
 
 from tandem_contracts import EVENTS_BY_TYPE
-from tandem_contracts.topics import HR_EMPLOYEES, PAIRING, PRIVACY
+from tandem_contracts.topics import HR_EMPLOYEES, PAIRING, PRIVACY, SCHEDULING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import service_settings
 
@@ -38,7 +38,29 @@ EXPECTED = {
         ("send", PRIVACY): {ERASED},
         ("send", HR_EMPLOYEES): {ERASURE},
     },
-    "scheduling": SKELETON,
+    "scheduling": {
+        ("receive", HR_EMPLOYEES): {
+            "org.tandem.hr.employee_updated.v1",
+            "org.tandem.hr.employee_departed.v1",
+            ERASURE,
+        },
+        ("receive", PAIRING): {
+            "org.tandem.pairing.program_opened.v1",
+            "org.tandem.pairing.program_closed.v1",
+            "org.tandem.pairing.pair_created.v1",
+            "org.tandem.pairing.pair_ended.v1",
+        },
+        ("send", SCHEDULING): {
+            "org.tandem.scheduling.session_scheduled.v1",
+            "org.tandem.scheduling.session_rescheduled.v1",
+            "org.tandem.scheduling.session_cancelled.v1",
+            "org.tandem.scheduling.session_held.v1",
+            "org.tandem.scheduling.session_missed.v1",
+            "org.tandem.scheduling.session_unschedulable.v1",
+            "org.tandem.scheduling.session_reminder_due.v1",
+        },
+        ("send", PRIVACY): {ERASED},
+    },
     "feedback": SKELETON,
     "metrics": SKELETON,
 }

@@ -108,6 +108,14 @@ async def test_an_erased_person_leaves_no_trace_and_the_counts_stay(
             assert reply.status_code == 201, reply.text
         run = (await http.post(f"/programs/{program_id}/matching-runs", headers=manager)).json()
         assert run["proposed"] == 1
+        scheduling = platform.services["scheduling"].url
+        themselves = embedded_stack.auth_headers(ERASED, ["participant"])
+
+        async def planned() -> bool:  # so the erasure has sessions to act on in scheduling
+            reply = await http.get(f"{scheduling}/people/{ERASED}/sessions", headers=themselves)
+            return reply.status_code == 200 and reply.json()["total"] > 0
+
+        await wait_until(planned, 30)
         pairs_before = (await http.get(f"/programs/{program_id}/pairs", headers=manager)).json()
 
         refused = await http.post(f"/employees/{ERASED}/erasure", headers=manager)

@@ -12,14 +12,21 @@ import base64
 import importlib
 import json
 from collections.abc import AsyncIterator
+from datetime import date, time, timedelta
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tandem_contracts.events import EmployeeHired
+from tandem_contracts.events import (
+    EmployeeHired,
+    PairCreated,
+    PairMember,
+    ProgramOpened,
+)
 from tandem_contracts.examples import AT
+from tandem_contracts.values import Availability, ProgramFormat, WeeklySlot
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import ServiceHarness, running_service, service_settings
 from tandem_servicekit.testing import wait_until
@@ -36,6 +43,10 @@ CALLERS: dict[str, tuple[str, list[str]]] = {
     "hr_admin": ("hr-1", ["hr_admin"]),
     "ops": ("ops-1", ["ops"]),
 }
+ALL_DAY = Availability(
+    time_zone="UTC",
+    slots=tuple(WeeklySlot(weekday=d, start=time(0), end=time(23, 59)) for d in range(7)),
+)
 EVERYONE = set(CALLERS)
 SELF_OR_MANAGER = {"participant (self)", "program manager (this program)"}
 PARTICIPANTS_OR_MANAGER = SELF_OR_MANAGER | {"participant (other)"}
@@ -62,6 +73,13 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/pairs/{pair_id}/decline"): {"participant (self)", "participant (other)"},
     ("POST", "/pairs/{pair_id}/accept"): {"participant (self)", "participant (other)"},
     ("POST", "/pairs/{pair_id}/end"): MANAGER_ONLY,
+    ("GET", "/sessions/{session_id}"): SELF_OR_MANAGER,
+    ("GET", "/pairs/{pair_id}/sessions"): SELF_OR_MANAGER,
+    ("GET", "/people/{employee_id}/sessions"): SELF_OR_MANAGER,
+    ("GET", "/people/{employee_id}/calendar.ics"): {"participant (self)"},
+    ("POST", "/sessions/{session_id}/attendance"): {"participant (self)"},
+    ("POST", "/sessions/{session_id}/reschedule"): SELF_OR_MANAGER,
+    ("POST", "/sessions/{session_id}/cancel"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/enrollments/{enrollment_id}/withdraw"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/close"): MANAGER_ONLY,
     ("POST", "/employees/{employee_id}/erasure"): {"hr_admin"},
@@ -148,6 +166,53 @@ async def seed(pairing: ServiceHarness, stack: StackInfo) -> dict[str, str]:
     }
 
 
+async def seed_scheduling(scheduling: ServiceHarness, stack: StackInfo) -> dict[str, str]:
+    """A program MANAGER manages, and a pair of MENTOR and MENTEE whose first session has
+    already taken place (on the system clock), so every session route has something to act on."""
+    today = date.today()
+    member = {"languages": ("en",), "availability": ALL_DAY}
+    await scheduling.publish(
+        ProgramOpened(
+            program_id="matrix-prog",
+            name="Matrix",
+            starts_on=today,
+            ends_on=today + timedelta(weeks=8),
+            duration_weeks=8,
+            cadence_weeks=1,
+            session_minutes=30,
+            format=ProgramFormat.ONE_TO_ONE,
+            topics=("ai_tools",),
+            manager_ids=(MANAGER,),
+            opened_at=AT,
+        ),
+        PairCreated(
+            pair_id="matrix-pair",
+            program_id="matrix-prog",
+            mentor=PairMember(employee_id=MENTOR, enrollment_id="en-m", **member),
+            mentee=PairMember(employee_id=MENTEE, enrollment_id="en-e", **member),
+            topics=("ai_tools",),
+            cadence_weeks=1,
+            session_minutes=30,
+            starts_on=today,
+            ends_on=today + timedelta(weeks=8),
+            score=1.0,
+            created_at=AT,
+        ),
+        source="/tandem/pairing",
+    )
+    manager = stack.auth_headers(MANAGER, ["program_manager"])
+    listing: dict[str, Any] = {}
+
+    async def published() -> bool:
+        reply = await scheduling.http.get("/pairs/matrix-pair/sessions", headers=manager)
+        listing.update(reply.json() if reply.status_code == 200 else {})
+        return any(i["status"] == "scheduled" for i in listing.get("items", []))
+
+    await wait_until(published, timeout_s=30)
+    first = next(i for i in listing["items"] if i["status"] == "scheduled")
+    return {"session_id": first["session_id"], "pair_id": "matrix-pair", "employee_id": MENTEE}
+
+
 def request_for(
     method: str, template: str, ids: dict[str, str], caller_id: str
 ) -> tuple[str, dict[str, Any]]:
@@ -167,6 +232,12 @@ def request_for(
                 "slots": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
             },
         }
+    elif method == "POST" and template.endswith("/attendance"):
+        options["json"] = {"outcome": "held", "minutes": 30}
+    elif method == "POST" and template.endswith("/reschedule"):
+        options["json"] = {"starts_at": "2099-01-05T09:00:00Z"}
+    elif method == "POST" and template.endswith("/cancel"):
+        options["json"] = {}
     elif method == "POST" and template == "/programs":
         options["json"] = {
             "name": "n",
@@ -204,7 +275,10 @@ async def services(
 async def test_every_route_answers_every_caller_as_its_rule_says(
     services: dict[str, ServiceHarness], embedded_stack: StackInfo
 ) -> None:
-    ids = await seed(services["pairing"], embedded_stack)
+    ids_of = {
+        "pairing": await seed(services["pairing"], embedded_stack),
+        "scheduling": await seed_scheduling(services["scheduling"], embedded_stack),
+    }
     failures: list[str] = []
     checked = 0
     for name, service in services.items():
@@ -214,19 +288,16 @@ async def test_every_route_answers_every_caller_as_its_rule_says(
         unruled = sorted(set(routes) - set(RULES))
         assert not unruled, f"{name}: routes without an authorisation rule: {unruled}"
         ordered = [r for r in RULES if r in routes]
+        ids = ids_of.get(name, {})
         for method, template in ordered:
             for case, headers in bad_tokens(embedded_stack).items():
-                url, options = request_for(
-                    method, template, ids if name == "pairing" else {}, MANAGER
-                )
+                url, options = request_for(method, template, ids, MANAGER)
                 reply = await service.http.request(method, url, headers=headers, **options)
                 checked += 1
                 if reply.status_code != 401:
                     failures.append(f"{name} {method} {template} [{case}]: {reply.status_code}")
             for caller, (employee_id, roles) in CALLERS.items():
-                url, options = request_for(
-                    method, template, ids if name == "pairing" else {}, employee_id
-                )
+                url, options = request_for(method, template, ids, employee_id)
                 headers = embedded_stack.auth_headers(employee_id, roles)
                 reply = await service.http.request(method, url, headers=headers, **options)
                 checked += 1

@@ -98,8 +98,13 @@ class FakeSchedulingUnitOfWork(FakeUnitOfWork):
         self.series = FakeSeries(self.tracker)
         self.sessions = FakeSessions(self.tracker)
         self.programs = FakePrograms(self.tracker)
+        self.erased: set[str] = set()
+
+    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
+        return self.erased & set(employee_ids)
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
+        self.erased.add(employee_id)
         changed = 0
         for key, series in list(self.series.items.items()):
             if employee_id in series.people or series.person(employee_id) is not None:

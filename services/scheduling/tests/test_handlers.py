@@ -440,3 +440,5 @@ async def test_erasure_leaves_times_and_counts_but_not_the_person(
     assert changed == 5
     assert all("mentee" not in s.participants for s in uow.sessions.items.values())
     assert len(uow.sessions.items) == 4
+    await plan(uow, pair_created("p2"))  # announced before the erasure, arriving after it
+    assert await uow.series.of_pair("p2") is None

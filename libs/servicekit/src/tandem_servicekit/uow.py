@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,9 @@ from tandem_servicekit.mongo import Document
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+ERASED = "erased_people"
+"""SHA-256 digests of erased ids (never the ids): events that arrive later naming them (an HR
+record, a pair announced before the erasure) are recognised and not stored again."""
 _DUPLICATE_KEY = 11000
 _INDEX_OPTIONS_CONFLICT = (85, 86)
 
@@ -269,6 +273,16 @@ class MongoUnitOfWork(TrackingUnitOfWork):
             await self._session.end_session()
             self._session = None
 
+    async def remember_erased(self, employee_id: str) -> None:
+        erased = {"_id": erased_digest(employee_id)}
+        await self.db[ERASED].replace_one(erased, erased, upsert=True, session=self.session)
+
+    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
+        """Which of these ids were erased here before."""
+        digests = {erased_digest(i): i for i in employee_ids}
+        cursor = self.db[ERASED].find({"_id": {"$in": list(digests)}}, session=self.session)
+        return {digests[d["_id"]] async for d in cursor}
+
     async def scrub_outbox(self, employee_id: str, pseudonym: str) -> int:
         """Published entries naming the person are deleted; pending ones still go out, with the
         pseudonym in place of the id (value, key and headers), so erasure travels downstream."""
@@ -294,6 +308,10 @@ class MongoUnitOfWork(TrackingUnitOfWork):
                 await outbox.update_one({"_id": entry["_id"]}, {"$set": scrubbed}, session=s)
             changed += 1
         return changed
+
+
+def erased_digest(employee_id: str) -> str:
+    return "sha256:" + hashlib.sha256(employee_id.encode()).hexdigest()
 
 
 def _only_duplicates(exc: BulkWriteError) -> bool:

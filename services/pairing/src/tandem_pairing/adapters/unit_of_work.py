@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
-
 from tandem_pairing.adapters.repositories import (
     MongoEmployees,
     MongoEnrollments,
@@ -14,14 +11,6 @@ from tandem_pairing.adapters.repositories import (
     MongoUnmatched,
 )
 from tandem_servicekit.uow import MongoUnitOfWork
-
-ERASED = "erased_people"
-"""SHA-256 digests of erased ids (never the ids): HR records that arrive later for them, or
-name them as manager, are not projected again."""
-
-
-def erased_digest(employee_id: str) -> str:
-    return "sha256:" + hashlib.sha256(employee_id.encode()).hexdigest()
 
 
 class MongoPairingUnitOfWork(MongoUnitOfWork):
@@ -41,11 +30,6 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
         self.runs = MongoRuns(self.collection("matching_runs"), s, t)
         self.unmatched = MongoUnmatched(self.collection("run_unmatched"), s, t)
 
-    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
-        digests = {erased_digest(i): i for i in employee_ids}
-        cursor = self.db[ERASED].find({"_id": {"$in": list(digests)}}, session=self.session)
-        return {digests[d["_id"]] async for d in cursor}
-
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         """Pseudonymise the person everywhere in this database, in this transaction.
 
@@ -55,8 +39,7 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
         aggregates stay as they were. Published outbox entries that mention them are deleted.
         """
         s, db, changed = self.session, self.db, 0
-        erased = {"_id": erased_digest(employee_id)}
-        await db[ERASED].replace_one(erased, erased, upsert=True, session=s)
+        await self.remember_erased(employee_id)
         known = await db["employees"].find_one({"_id": employee_id}, session=s)
         if known is not None:
             await db["employees"].delete_one({"_id": employee_id}, session=s)

@@ -22,6 +22,7 @@ class MongoSchedulingUnitOfWork(MongoUnitOfWork):
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         s, db, changed = self.session, self.db, 0
+        await self.remember_erased(employee_id)
         erased = {"employee_id": pseudonym, "availability": FORGOTTEN}
         updates: list[tuple[str, Document, Document, list[Document] | None]] = [
             ("series", {"mentor.employee_id": employee_id}, {"$set": {"mentor": erased}}, None),

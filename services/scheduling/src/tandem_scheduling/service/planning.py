@@ -35,8 +35,12 @@ async def on_pairs_created(
 ) -> None:
     """Plan every new pair in one go (one calendar, so they never collide with each other)."""
     now = uow.clock.now()
+    named = {e.mentor.employee_id for e in events} | {e.mentee.employee_id for e in events}
+    erased = await uow.erased_among(named)
     fresh: list[PairCreated] = []
     for event in events:
+        if {event.mentor.employee_id, event.mentee.employee_id} & erased:
+            continue  # announced before an erasure we have applied: pairing ends the pair
         program = await uow.programs.get(event.program_id)
         if program is not None and program.closed_at is not None:
             continue

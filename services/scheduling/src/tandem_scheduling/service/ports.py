@@ -93,5 +93,10 @@ class SchedulingUnitOfWork(UnitOfWork, Protocol):
     def programs(self) -> ProgramRepository: ...
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
-        """Replace the person by `pseudonym` everywhere and forget their availability."""
+        """Replace the person by `pseudonym` everywhere, forget their availability, and
+        remember (as a digest) that they were erased."""
+        ...
+
+    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
+        """Which of these people were erased: pairs naming them are not planned."""
         ...
