@@ -265,6 +265,26 @@ async def test_a_group_mentor_leads_one_group_of_pairs(pairing: Pairing) -> None
     groups = {json.loads(r.value or b"{}")["group_id"] for r in created}
     assert len(groups) == 1
     assert None not in groups
+    assert {json.loads(r.value or b"{}")["format"] for r in created} == {"group"}
+
+
+async def test_a_workshop_mentor_s_pairs_share_a_group_and_carry_the_format(
+    pairing: Pairing,
+) -> None:
+    """Scheduling places one workshop series for the mentor's mentees: their pairs share a
+    `group_id`, and PairCreated says the format."""
+    http = pairing.http
+    await pairing.publish_hr(hired("w1", 1, department="IT"), hired("y1", 7), hired("y2", 8))
+    await known(pairing, "w1", "y1", "y2")
+    program_id = await open_program(http, format="workshop")
+    await enroll(http, program_id, "w1", "mentor", capacity=2)
+    for mentee in ("y1", "y2"):
+        await enroll(http, program_id, mentee, "mentee")
+    assert (await http.post(f"/programs/{program_id}/matching-runs")).status_code == 201
+    created = await pairing.pairing_events_of_type("pair_created.v1", at_least=2)
+    bodies = [json.loads(r.value or b"{}") for r in created]
+    assert len({b["group_id"] for b in bodies}) == 1
+    assert {b["format"] for b in bodies} == {"workshop"}
 
 
 async def test_hr_records_in_the_same_millisecond_keep_their_order(pairing: Pairing) -> None:
