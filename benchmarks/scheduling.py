@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Annotated
 
@@ -46,12 +47,13 @@ from rich.table import Table
 from tandem_contracts import Event, encode
 from tandem_contracts.events import PairCreated, PairMember, ProgramOpened
 from tandem_contracts.topics import PAIRING, SCHEDULING
-from tandem_contracts.values import Availability, ProgramFormat
+from tandem_contracts.values import Availability, ProgramFormat, Weekday, WeeklySlot
 from tandem_devkit.embedded import StackInfo, start_stack, stop_stack
 from tandem_devkit.services import start_services, wait_ready
-from tandem_scheduling.domain import availability as availability_module
+from tandem_scheduling.domain.availability import WeeklyWindows, exact_spans
 from tandem_scheduling.domain.calendar import BusyCalendar
 from tandem_scheduling.domain.series import Person, Series, SeriesPair, new_series
+from tandem_scheduling.domain.spans import Span
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
 from tandem_simulation import SyntheticPerson, company
@@ -79,7 +81,9 @@ def peak_rss_mb() -> float:
 
 
 def pairs_of(people: list[SyntheticPerson], count: int, starts_on: date) -> list[PairCreated]:
-    """Mentors with capacity 2, each with two mentees of their own region (time zone)."""
+    """Mentors with capacity 2, each with two mentees of their own region (time zone) who share
+    one two-hour weekly window with them (as the matching engine pairs people: with common
+    time), besides their own windows: both mentees' sessions must fit the mentor's week."""
     by_zone: dict[str, list[SyntheticPerson]] = defaultdict(list)
     for person in people:
         by_zone[person.time_zone].append(person)
@@ -87,26 +91,32 @@ def pairs_of(people: list[SyntheticPerson], count: int, starts_on: date) -> list
     for zone_people in by_zone.values():
         for first in range(0, len(zone_people) - 2, 3):
             mentor, *mentees = zone_people[first : first + 3]
+            n = len(pairs)
+            shared = WeeklySlot(
+                weekday=Weekday(n % 5), start=clock_time(9 + n % 7), end=clock_time(11 + n % 7)
+            )
             for mentee in mentees:
-                pairs.append(_pair(len(pairs), mentor, mentee, starts_on))
+                pairs.append(_pair(len(pairs), mentor, mentee, shared, starts_on))
     return pairs[:count]
 
 
-def _member(person: SyntheticPerson) -> PairMember:
+def _member(person: SyntheticPerson, shared: WeeklySlot) -> PairMember:
     return PairMember(
         employee_id=person.employee_id,
         enrollment_id=f"en-{person.employee_id}",
         languages=person.languages,
-        availability=Availability(time_zone=person.time_zone, slots=person.slots),
+        availability=Availability(time_zone=person.time_zone, slots=(*person.slots, shared)),
     )
 
 
-def _pair(n: int, mentor: SyntheticPerson, mentee: SyntheticPerson, starts_on: date) -> PairCreated:
+def _pair(
+    n: int, mentor: SyntheticPerson, mentee: SyntheticPerson, shared: WeeklySlot, starts_on: date
+) -> PairCreated:
     return PairCreated(
         pair_id=f"bench-pair-{n}",
         program_id="bench-program",
-        mentor=_member(mentor),
-        mentee=_member(mentee),
+        mentor=_member(mentor, shared),
+        mentee=_member(mentee, shared),
         topics=("ai_tools",),
         cadence_weeks=1,
         session_minutes=MINUTES,
@@ -159,16 +169,16 @@ class Placement:
 @contextmanager
 def reference_path_only() -> Iterator[None]:
     """Every date through zoneinfo: the baseline the steady-offset arithmetic is measured by."""
-    fast = availability_module.spans_on
-    availability_module.spans_on = availability_module.exact_spans  # type: ignore[assignment]
-    import tandem_scheduling.domain.calendar as calendar_module
+    fast = WeeklyWindows.spans
 
-    calendar_module.spans_on = availability_module.exact_spans  # type: ignore[assignment]
+    def reference(self: WeeklyWindows, first: date, last: date) -> list[Span]:
+        return exact_spans(self.availability, first, last)
+
+    WeeklyWindows.spans = reference  # type: ignore[method-assign]
     try:
         yield
     finally:
-        availability_module.spans_on = fast  # type: ignore[assignment]
-        calendar_module.spans_on = fast  # type: ignore[assignment]
+        WeeklyWindows.spans = fast  # type: ignore[method-assign]
 
 
 def place_all(label: str, events: list[PairCreated], after: datetime) -> Placement:

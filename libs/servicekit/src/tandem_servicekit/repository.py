@@ -17,7 +17,7 @@ from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tandem_servicekit.mongo import Document
+from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.uow import ChangeTracker
 
 M = TypeVar("M", bound=BaseModel)
@@ -87,7 +87,7 @@ class MongoRepository(Generic[M]):
         return None if doc is None else self._load(doc)
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, M]:
-        found = await self._find({"_id": {"$in": sorted(set(keys))}})
+        found = await self._find_in("_id", keys)
         return {getattr(item, self.key): item for item in found}
 
     async def put(self, item: M) -> None:
@@ -129,6 +129,17 @@ class MongoRepository(Generic[M]):
         if limit:
             cursor = cursor.limit(limit)
         return [self._load(doc) async for doc in cursor]
+
+    async def _find_in(
+        self, field: str, values: Iterable[str], query: Document | None = None
+    ) -> list[M]:
+        """Documents whose `field` is (or, for an array, holds) one of `values`, matching
+        `query` too: one query per chunk of values, each document once."""
+        found: dict[str, M] = {}
+        for chunk in in_chunks(values):
+            for item in await self._find({**(query or {}), field: {"$in": chunk}}):
+                found.setdefault(getattr(item, self.key), item)
+        return list(found.values())
 
     async def _first(self, query: Document, *, sort: str | None = None) -> M | None:
         found = await self._find(query, sort=sort, limit=1)

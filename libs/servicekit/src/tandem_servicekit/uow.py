@@ -30,7 +30,7 @@ from tandem_contracts import Event, encode
 from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.cloudevents import OutgoingRecord
 from tandem_servicekit.clock import Clock
-from tandem_servicekit.mongo import Document
+from tandem_servicekit.mongo import Document, in_chunks
 
 OUTBOX = "outbox"
 INBOX = "inbox"
@@ -230,9 +230,12 @@ class MongoUnitOfWork(TrackingUnitOfWork):
 
     async def already_consumed(self, group: str, event_ids: Sequence[str]) -> dict[str, str | None]:
         ids = {_inbox_id(group, i): i for i in event_ids}
-        query = {"_id": {"$in": list(ids)}}
-        cursor = self.db[INBOX].find(query, {"_id": 1, "digest": 1}, session=self.session)
-        return {ids[d["_id"]]: d.get("digest") async for d in cursor}
+        found: dict[str, str | None] = {}
+        for chunk in in_chunks(ids):
+            query = {"_id": {"$in": chunk}}
+            cursor = self.db[INBOX].find(query, {"_id": 1, "digest": 1}, session=self.session)
+            found.update({ids[d["_id"]]: d.get("digest") async for d in cursor})
+        return found
 
     async def _commit(self, events: list[Event]) -> None:
         records = self.records_of(events)
@@ -280,8 +283,11 @@ class MongoUnitOfWork(TrackingUnitOfWork):
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         """Which of these ids were erased here before."""
         digests = {erased_digest(i): i for i in employee_ids}
-        cursor = self.db[ERASED].find({"_id": {"$in": list(digests)}}, session=self.session)
-        return {digests[d["_id"]] async for d in cursor}
+        found: set[str] = set()
+        for chunk in in_chunks(digests):
+            cursor = self.db[ERASED].find({"_id": {"$in": chunk}}, session=self.session)
+            found.update({digests[d["_id"]] async for d in cursor})
+        return found
 
     async def scrub_outbox(self, employee_id: str, pseudonym: str) -> int:
         """Published entries naming the person are deleted; pending ones still go out, with the

@@ -12,7 +12,7 @@ from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service.ports import EnrollmentQuery, PairQuery
-from tandem_servicekit.mongo import Document
+from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.repository import MongoRepository, Page, Paging
 
 MAX_SUBTREE = 100_000
@@ -27,10 +27,10 @@ class MongoEmployees(MongoRepository[Employee]):
         managers: dict[str, str | None] = {}
         frontier = set(employee_ids)
         while frontier:
-            cursor = self._c.find(
-                {"_id": {"$in": list(frontier)}}, {"manager_id": 1}, session=self._s
-            )
-            found = {d["_id"]: d.get("manager_id") async for d in cursor}
+            found: dict[str, str | None] = {}
+            for chunk in in_chunks(frontier):
+                cursor = self._c.find({"_id": {"$in": chunk}}, {"manager_id": 1}, session=self._s)
+                found.update({d["_id"]: d.get("manager_id") async for d in cursor})
             managers.update(found)
             frontier = {m for m in found.values() if m is not None and m not in managers}
         return managers
@@ -41,10 +41,12 @@ class MongoEmployees(MongoRepository[Employee]):
         below: set[str] = set()
         frontier = set(start)
         while frontier and len(below) < MAX_SUBTREE:
-            cursor = self._c.find(
-                {"manager_id": {"$in": list(frontier)}, "active": True}, {"_id": 1}, session=self._s
-            )
-            found = {d["_id"] async for d in cursor} - below - start
+            found: set[str] = set()
+            for chunk in in_chunks(frontier):
+                query = {"manager_id": {"$in": chunk}, "active": True}
+                cursor = self._c.find(query, {"_id": 1}, session=self._s)
+                found.update({d["_id"] async for d in cursor})
+            found -= below | start
             below |= found
             frontier = found
         return below
@@ -78,10 +80,8 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         )
 
     async def active_for(self, employee_ids: Iterable[str]) -> list[Enrollment]:
-        return await self._find(
-            {"employee_id": {"$in": sorted(set(employee_ids))}, "status": "active"},
-            sort="enrollment_id",
-        )
+        found = await self._find_in("employee_id", employee_ids, {"status": "active"})
+        return sorted(found, key=lambda e: e.enrollment_id)
 
     async def page_in(
         self, program_id: str, query: EnrollmentQuery, paging: Paging
@@ -100,13 +100,13 @@ class MongoPairs(MongoRepository[Pair]):
 
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = sorted(set(employee_ids))
-        return await self._find(
-            {
-                "status": PairStatus.ACTIVE.value,
-                "$or": [{"mentor_id": {"$in": ids}}, {"mentee_id": {"$in": ids}}],
-            },
-            sort="pair_id",
-        )
+        active = {"status": PairStatus.ACTIVE.value}
+        found = {
+            p.pair_id: p
+            for field in ("mentor_id", "mentee_id")
+            for p in await self._find_in(field, ids, active)
+        }
+        return sorted(found.values(), key=lambda p: p.pair_id)
 
     async def any_active(self) -> bool:
         return await self._first({"status": PairStatus.ACTIVE.value}) is not None

@@ -21,10 +21,13 @@ class MongoSeries(MongoRepository[Series]):
     key = "series_id"
 
     async def of_people(self, employee_ids: Iterable[str]) -> list[Series]:
-        return await self._find({"people": {"$in": sorted(set(employee_ids))}, "ended": False})
+        return await self._find_in("people", employee_ids, {"ended": False})
 
     async def of_pair(self, pair_id: str) -> Series | None:
-        return await self._first({"pairs.pair_id": pair_id})
+        """A 1:1 or shadowing series is keyed by its pair (one lookup by id); a group's pairs
+        are found through the index on `pairs.pair_id`."""
+        own = await self.get(pair_id)
+        return own if own is not None else await self._first({"pairs.pair_id": pair_id})
 
     async def of_program(self, program_id: str, limit: int) -> list[Series]:
         return await self._find({"program_id": program_id, "ended": False}, limit=limit)
@@ -38,12 +41,8 @@ class MongoSessions(MongoRepository[Session]):
     key = "session_id"
 
     async def upcoming_for(self, employee_ids: Iterable[str], after: datetime) -> list[Session]:
-        query = {
-            "participants": {"$in": sorted(set(employee_ids))},
-            "status": SCHEDULED,
-            "ends_at": {"$gt": after},
-        }
-        return await self._find(query)
+        query = {"status": SCHEDULED, "ends_at": {"$gt": after}}
+        return await self._find_in("participants", employee_ids, query)
 
     async def upcoming_of_series(self, series_id: str, after: datetime) -> list[Session]:
         query = {"series_id": series_id, "status": SCHEDULED, "starts_at": {"$gt": after}}

@@ -54,14 +54,28 @@ def _offset(tz: ZoneInfo, at: datetime) -> timedelta:
     return offset if offset is not None else timedelta(0)
 
 
+class WeeklyWindows:
+    """One person's availability, prepared once for converting many weeks."""
+
+    __slots__ = ("availability", "pattern", "tz")
+
+    def __init__(self, availability: Availability) -> None:
+        self.availability = availability
+        self.tz = zone(availability.time_zone)
+        self.pattern = _weekly_pattern(availability)
+
+    def spans(self, first: date, last: date) -> list[Span]:
+        """The windows on local dates `first`..`last`, as merged UTC spans."""
+        before = _offset(self.tz, datetime.combine(first, time(), tzinfo=None))
+        after = _offset(self.tz, datetime.combine(last + ONE_DAY, time(), tzinfo=None))
+        if before == after:
+            return _steady_spans(self.pattern, first, last, before)
+        return exact_spans(self.availability, first, last)
+
+
 def spans_on(availability: Availability, first: date, last: date) -> list[Span]:
     """The person's windows on their local dates `first`..`last`, as merged UTC spans."""
-    tz = zone(availability.time_zone)
-    before = _offset(tz, datetime.combine(first, time(), tzinfo=None))
-    after = _offset(tz, datetime.combine(last + ONE_DAY, time(), tzinfo=None))
-    if before == after:
-        return _steady_spans(availability, first, last, before)
-    return exact_spans(availability, first, last)
+    return WeeklyWindows(availability).spans(first, last)
 
 
 def exact_spans(availability: Availability, first: date, last: date) -> list[Span]:
@@ -80,15 +94,12 @@ def exact_spans(availability: Availability, first: date, last: date) -> list[Spa
     return merged(spans)
 
 
-def _steady_spans(
-    availability: Availability, first: date, last: date, offset: timedelta
-) -> list[Span]:
+def _steady_spans(pattern: Pattern, first: date, last: date, offset: timedelta) -> list[Span]:
     """Dates without an offset change in between (the common case): plain arithmetic.
 
     Zones change offset at most twice a year, never twice within the few days looked at, so
     equal offsets at both ends of the range mean one offset throughout.
     """
-    pattern = _weekly_pattern(availability)
     spans = []
     day = first
     while day <= last:
@@ -99,10 +110,11 @@ def _steady_spans(
     return merged(spans)
 
 
-@lru_cache(maxsize=65536)
-def _weekly_pattern(
-    availability: Availability,
-) -> tuple[tuple[tuple[timedelta, timedelta], ...], ...]:
+Pattern = tuple[tuple[tuple[timedelta, timedelta], ...], ...]
+"""Per weekday (Monday first), the windows as offsets from local midnight."""
+
+
+def _weekly_pattern(availability: Availability) -> Pattern:
     by_day: list[list[tuple[timedelta, timedelta]]] = [[] for _ in range(7)]
     for slot in availability.slots:
         by_day[slot.weekday].append((_since_midnight(slot.start), _since_midnight(slot.end)))

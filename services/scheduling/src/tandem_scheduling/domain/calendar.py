@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from tandem_contracts.values import Availability
-from tandem_scheduling.domain.availability import spans_on
+from tandem_scheduling.domain.availability import WeeklyWindows
 from tandem_scheduling.domain.spans import Span, clipped, without
 from tandem_scheduling.domain.weeks import local_date_range
 
@@ -53,15 +53,23 @@ class BusyCalendar:
         return [b for b in self.busy_during(person, span) if b.collides(span, self.buffer)]
 
 
-def windows_in(availability: Availability, window: Span) -> list[Span]:
+def windows_in(availability: Availability | WeeklyWindows, window: Span) -> list[Span]:
     """The person's availability inside `window` (UTC), whatever their zone."""
-    first, last = local_date_range(window, availability.time_zone)
-    return clipped(spans_on(availability, first, last), window)
+    prepared = _prepared(availability)
+    first, last = local_date_range(window, prepared.availability.time_zone)
+    return clipped(prepared.spans(first, last), window)
 
 
 def free_in(
-    person: str, availability: Availability, window: Span, calendar: BusyCalendar
+    person: str,
+    availability: Availability | WeeklyWindows,
+    window: Span,
+    calendar: BusyCalendar,
 ) -> tuple[list[Span], list[Span]]:
     """(their windows, the part of them free of other sessions) inside `window`."""
     windows = windows_in(availability, window)
     return windows, without(windows, calendar.busy_during(person, window), calendar.buffer)
+
+
+def _prepared(availability: Availability | WeeklyWindows) -> WeeklyWindows:
+    return availability if isinstance(availability, WeeklyWindows) else WeeklyWindows(availability)

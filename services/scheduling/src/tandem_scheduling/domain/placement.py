@@ -38,6 +38,10 @@ def place(
     regions = [Span(c.start, c.end - length) for c in common if c.length >= length]
     if not regions:
         return None
+    if not optional:  # everyone is required (1:1, shadowing): the nearest feasible start
+        starts = [min(max(prefer, r.start), r.end) if prefer else r.start for r in regions]
+        start = min(starts, key=lambda t: (abs(t - prefer) if prefer else timedelta(0), t))
+        return Placement(Span(start, start + length), frozenset())
     best: tuple[tuple[int, timedelta, datetime], Placement] | None = None
     for region in regions:
         for start in _candidates(region, optional, length, prefer):

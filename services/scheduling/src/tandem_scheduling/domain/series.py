@@ -20,7 +20,7 @@ from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.events import SessionUnschedulable
 from tandem_contracts.events.scheduling import UnschedulableReason
 from tandem_contracts.values import Availability, ProgramFormat
-from tandem_scheduling.domain.availability import zone
+from tandem_scheduling.domain.availability import WeeklyWindows, zone
 from tandem_scheduling.domain.calendar import BusyCalendar, free_in
 from tandem_scheduling.domain.placement import place
 from tandem_scheduling.domain.sessions import Session, Timing, meeting_id, session_id
@@ -164,8 +164,9 @@ class Series(Aggregate):
         ]
         planned: list[PlannedWeek] = []
         preferred = self.preferred
+        prepared = self._prepared()
         for week in weeks:
-            planned_week = self.place_week(week, calendar, preferred, after)
+            planned_week = self.place_week(week, calendar, preferred, after, prepared=prepared)
             if planned_week.span is not None:
                 if preferred is None:
                     local = planned_week.span.start.astimezone(
@@ -188,11 +189,14 @@ class Series(Aggregate):
         preferred: PreferredTime | None,
         after: datetime,
         members: Sequence[SeriesPair] | None = None,
+        *,
+        prepared: dict[str, WeeklyWindows] | None = None,
     ) -> PlannedWeek:
         """The week's meeting for `members` (default: the active pairs), starting after
         `after`. 1:1 and shadowing need both people; a group or workshop meeting needs the
         mentor and fits as many mentees as it can."""
         pairs = list(members if members is not None else self.active_pairs)
+        ready = prepared if prepared is not None else self._prepared()
         opens = week.span(self.mentor.availability.time_zone)
         base = PlannedWeek(
             sequence=week.sequence, first=week.first, last=week.last, opens_at=opens.start
@@ -201,10 +205,11 @@ class Series(Aggregate):
         if not pairs or window.start >= window.end:
             return base
         mentor_raw, mentor_free = free_in(
-            self.mentor.employee_id, self.mentor.availability, window, calendar
+            self.mentor.employee_id, ready[self.mentor.employee_id], window, calendar
         )
         mentees = [
-            free_in(p.mentee.employee_id, p.mentee.availability, window, calendar) for p in pairs
+            free_in(p.mentee.employee_id, ready[p.mentee.employee_id], window, calendar)
+            for p in pairs
         ]
         prefer = self._preferred_instant(week, preferred)
         if self.together:
@@ -234,6 +239,10 @@ class Series(Aggregate):
                 ),
             }
         )
+
+    def _prepared(self) -> dict[str, WeeklyWindows]:
+        people = [self.mentor, *(p.mentee for p in self.pairs)]
+        return {p.employee_id: WeeklyWindows(p.availability) for p in people}
 
     def _why(self, mentor_windows: list[Span], mentee_windows: list[Span]) -> UnschedulableReason:
         common = intersection(mentor_windows, mentee_windows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from tandem_scheduling.domain.availability import ONE_DAY, local_instant, zone
 from tandem_scheduling.domain.spans import Span
@@ -18,15 +19,20 @@ class Week:
 
     def span(self, time_zone: str) -> Span:
         """The week as UTC instants: local midnight of `first` to local midnight after `last`."""
-        tz = zone(time_zone)
-        return Span(
-            local_instant(self.first, time(), tz, opening=True),
-            local_instant(self.last + ONE_DAY, time(), tz, opening=True),
-        )
+        return _week_span(self.first, self.last, time_zone)
 
     def day_with(self, weekday: int) -> date | None:
         day = self.first + timedelta(days=(weekday - self.first.weekday()) % 7)
         return day if day <= self.last else None
+
+
+@lru_cache(maxsize=4096)
+def _week_span(first: date, last: date, time_zone: str) -> Span:
+    tz = zone(time_zone)
+    return Span(
+        local_instant(first, time(), tz, opening=True),
+        local_instant(last + ONE_DAY, time(), tz, opening=True),
+    )
 
 
 def series_weeks(starts_on: date, ends_on: date, cadence_weeks: int) -> list[Week]:

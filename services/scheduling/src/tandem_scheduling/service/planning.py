@@ -37,15 +37,21 @@ async def on_pairs_created(
     now = uow.clock.now()
     named = {e.mentor.employee_id for e in events} | {e.mentee.employee_id for e in events}
     erased = await uow.erased_among(named)
+    programs = await uow.programs.get_many({e.program_id for e in events})
+    closed = {p for p, program in programs.items() if program.closed_at is not None}
+    keys = {series_id_of(e) for e in events}
+    stored = await uow.series.get_many(keys)
     fresh: list[PairCreated] = []
     for event in events:
         if {event.mentor.employee_id, event.mentee.employee_id} & erased:
             continue  # announced before an erasure we have applied: pairing ends the pair
-        program = await uow.programs.get(event.program_id)
-        if program is not None and program.closed_at is not None:
+        if event.program_id in closed:
             continue
-        if await uow.series.of_pair(event.pair_id) is not None:
+        known = stored.get(series_id_of(event))
+        if known is not None and known.pair(event.pair_id) is not None:
             continue  # planned already (the same pair announced twice)
+        if any(e.pair_id == event.pair_id for e in fresh):
+            continue
         fresh.append(event)
     if not fresh:
         return
@@ -54,7 +60,7 @@ async def on_pairs_created(
     calendar, _ = await calendar_of(
         people, uow, after=now, buffer=rules.buffer, skip_planned_of=group_ids
     )
-    existing = {s.series_id: s for s in [await uow.series.get(g) for g in group_ids] if s}
+    existing = {key: stored[key] for key in group_ids if key in stored}
     changed: dict[str, Series] = {}
     for event in fresh:
         key = series_id_of(event)
