@@ -83,7 +83,7 @@ async def on_pairs_created(
             series = series.with_pair(pair)
             await _join_published_meetings(series, pair, calendar, uow, rules)
         changed[key] = series.plan(calendar, now)
-    await materialise(list(changed.values()), uow, rules)
+    await materialise(list(changed.values()), uow, rules, new=set(changed) - set(existing))
 
 
 def _unplan(series: Series, calendar: BusyCalendar) -> None:
@@ -139,15 +139,21 @@ async def _join_published_meetings(
 
 
 async def materialise(
-    series: Sequence[Series], uow: SchedulingUnitOfWork, rules: SchedulingRules
+    series: Sequence[Series],
+    uow: SchedulingUnitOfWork,
+    rules: SchedulingRules,
+    *,
+    new: set[str] | frozenset[str] = frozenset(),
 ) -> None:
-    """Publish what falls within the horizon now; the ticker publishes the rest as it nears."""
+    """Publish what falls within the horizon now; the ticker publishes the rest as it nears.
+    Series in `new` are stored for the first time (an insert, cheaper than a replace)."""
     now = uow.clock.now()
     sessions: list[Session] = []
     stored: list[Series] = []
     for one in series:
-        materialised, new = one.materialise(now + rules.horizon, rules.timing, now)
+        materialised, created = one.materialise(now + rules.horizon, rules.timing, now)
         stored.append(materialised)
-        sessions.extend(new)
-    await uow.series.put_many(stored)
+        sessions.extend(created)
+    await uow.series.add_many(s for s in stored if s.series_id in new)
+    await uow.series.put_many(s for s in stored if s.series_id not in new)
     await uow.sessions.add_many(sessions)
