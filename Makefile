@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr clean dev-up dev-down
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ bench: .venv/.synced ## matching benchmark (prints its table)
 
 bench-hr: .venv/.synced ## HR ingest benchmark through the live pairing service (prints its tables)
 	$(RUN) python benchmarks/hr_ingest.py
+
+bench-scheduling: .venv/.synced ## placing 50,000 pairs' series, and PairCreated through the live scheduling service
+	$(RUN) python benchmarks/scheduling.py
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)
 	$(RUN) tandem dev up

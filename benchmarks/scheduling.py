@@ -9,7 +9,9 @@ the live scheduling service.
    matching engine pairs them: common time); a 26-week weekly program of 45-minute sessions.
    Every pair's whole series is planned against one shared busy calendar (no double-booking),
    in batches of 500 as the consumer does. Figures: wall time, first batch vs steady rate,
-   weeks placed and reported unschedulable, and the peak memory of the process. Baseline in
+   weeks placed and reported unschedulable, and the peak memory of the process (which holds
+   the company, the 50,000 events and the calendar of every placed session; the service holds
+   one batch's people at a time). Baseline in
    the same run: the same placement with every date converted through `zoneinfo` (the
    reference path the steady-offset arithmetic replaces).
 2. Through the service (`python -m tandem_scheduling` as its own process on the embedded
@@ -187,11 +189,9 @@ def place_all(label: str, events: list[PairCreated], after: datetime) -> Placeme
     started = time.perf_counter()
     first = 0.0
     placed = unschedulable = 0
-    kept: list[Series] = []
     for start in range(0, len(events), BATCH):
         for event in events[start : start + BATCH]:
             series = series_of(event).plan(calendar, after)
-            kept.append(series)
             for week in series.planned:
                 if week.span is None:
                     unschedulable += 1

@@ -11,6 +11,7 @@ from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_pairing.domain.matching import MatchingProblem, match
 from tandem_pairing.simulated import participants
+from tandem_servicekit.testing import wait_until
 from tandem_simulation import company
 
 
@@ -39,7 +40,9 @@ def test_every_service_is_ready_and_exposes_its_metrics(
 async def test_a_synthetic_company_is_matched_through_the_live_services(
     platform: ServiceSet, embedded_stack: StackInfo
 ) -> None:
-    """HR events over Kafka → pairing's projection → enrollment over HTTP → PairCreated on Kafka."""
+    """HR events over Kafka → pairing's projection → enrollment over HTTP → PairCreated on Kafka
+    → scheduling's series for every pair (the program starts beyond the publication horizon,
+    so its weeks show as planned or unschedulable)."""
     outcome = await run_company(
         embedded_stack,
         platform.services["pairing"].url,
@@ -56,6 +59,29 @@ async def test_a_synthetic_company_is_matched_through_the_live_services(
     reasons = Counter(u.reason.value for u in direct.unmatched if u.role == "mentee")
     assert run["unmatched_by_reason"] == dict(reasons)
     assert outcome.pair_created_events == run["proposed"]
-    for pair in outcome.sample_pairs:
-        assert pair["status"] == "active"
-        assert pair["breakdown"]["total"] > 0  # type: ignore[index]
+    scheduling = platform.services["scheduling"].url
+    async with httpx.AsyncClient(base_url=scheduling, timeout=30) as http:
+        for pair in outcome.sample_pairs:
+            assert pair["status"] == "active"
+            assert pair["breakdown"]["total"] > 0  # type: ignore[index]
+            mentee = embedded_stack.auth_headers(str(pair["mentee_id"]), ["participant"])
+            items = await series_of(http, str(pair["pair_id"]), mentee)
+            assert {i["status"] for i in items} <= {"planned", "unschedulable", "scheduled"}
+            assert {i["pair_id"] for i in items} == {pair["pair_id"]}
+            assert any(i["starts_at"] for i in items), "matched pairs share time: weeks are placed"
+
+
+async def series_of(
+    http: httpx.AsyncClient, pair_id: str, headers: dict[str, str]
+) -> list[dict[str, object]]:
+    """The pair's whole series from scheduling, once it has planned it."""
+    found: list[dict[str, object]] = []
+
+    async def planned() -> bool:
+        reply = await http.get(f"/pairs/{pair_id}/sessions", headers=headers)
+        if reply.status_code == 200:
+            found[:] = reply.json()["items"]
+        return bool(found)
+
+    await wait_until(planned, timeout_s=30)
+    return found

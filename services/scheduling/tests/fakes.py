@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from tandem_scheduling.domain.people import HrZone
 from tandem_scheduling.domain.programs import Program
 from tandem_scheduling.domain.series import Series
 from tandem_scheduling.domain.sessions import Session, SessionStatus
@@ -92,20 +93,29 @@ class FakePrograms(FakeRepository[Program]):
         return self._where(lambda p: p.winding_down)[:limit]
 
 
+class FakeHrZones(FakeRepository[HrZone]):
+    key = "employee_id"
+
+
 class FakeSchedulingUnitOfWork(FakeUnitOfWork):
     def __init__(self, clock: Clock | None = None) -> None:
         super().__init__(clock)
         self.series = FakeSeries(self.tracker)
         self.sessions = FakeSessions(self.tracker)
         self.programs = FakePrograms(self.tracker)
+        self.zones = FakeHrZones(self.tracker)
         self.erased: set[str] = set()
+        self.locked: list[set[str]] = []
+
+    async def lock_calendars(self, employee_ids: Iterable[str]) -> None:
+        self.locked.append(set(employee_ids))
 
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         return self.erased & set(employee_ids)
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         self.erased.add(employee_id)
-        changed = 0
+        changed = 1 if self.zones.items.pop(employee_id, None) else 0
         for key, series in list(self.series.items.items()):
             if employee_id in series.people or series.person(employee_id) is not None:
                 self.series.items[key] = series.renamed(employee_id, pseudonym)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from tandem_contracts.events import (
     EmployeeDeparted,
@@ -26,7 +27,7 @@ from tandem_contracts.events import (
     SessionUnschedulable,
 )
 from tandem_contracts.events.scheduling import CancellationReason, MissCause, MissedBy
-from tandem_contracts.values import Availability, ProgramFormat
+from tandem_contracts.values import Availability, ProgramFormat, Weekday
 from tandem_scheduling.domain.sessions import Outcome, Session, SessionStatus
 from tandem_scheduling.service import changes, lifecycle, planning, privacy, relocation, views
 from tandem_scheduling.service.commands import Cancel, ReportAttendance, Reschedule
@@ -34,7 +35,7 @@ from tandem_scheduling.service.ticker import tick
 from tandem_scheduling.settings import SchedulingRules
 from tandem_servicekit.auth import PARTICIPANT, PROGRAM_MANAGER, Principal
 from tandem_servicekit.clock import FakeClock
-from tandem_servicekit.errors import Conflict, Forbidden, NotFound
+from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from tandem_servicekit.repository import Paging
 
 from .builders import windows
@@ -224,7 +225,7 @@ async def test_program_closed_cancels_its_sessions_in_chunks(
     async with uow:
         await lifecycle.on_program_closed(ProgramClosed(program_id="prog", closed_at=NOW), uow)
         await uow.commit()
-    done = await tick(lambda: uow, RULES.model_copy(update={"tick_batch": 2}))
+    done = await tick(lambda: uow, RULES.model_copy(update={"close_batch": 2}))
     assert done["wind_down_closed"] >= 2
     cancelled = published(uow, SessionCancelled)
     assert len(cancelled) == 12
@@ -290,7 +291,8 @@ async def test_reschedule_inside_both_windows_moves_the_session(
     [
         (timedelta(hours=3), None, "outside the mentor's availability"),
         (timedelta(minutes=90), None, "outside the mentor's availability"),
-        (timedelta(days=-7), None, "has another session"),
+        (timedelta(days=-7), None, "outside this session's week"),
+        (timedelta(weeks=20), None, "outside this session's week"),
     ],
 )
 async def test_reschedule_into_a_bad_time_is_a_conflict_naming_why(
@@ -304,6 +306,24 @@ async def test_reschedule_into_a_bad_time_is_a_conflict_naming_why(
                 session.session_id,
                 Reschedule(starts_at=session.starts_at + shift, minutes=minutes),
                 me("mentor"),
+                uow,
+                RULES,
+            )
+
+
+async def test_reschedule_onto_another_session_of_a_member_is_a_conflict(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    await plan(uow, pair_created("p1", mentee="a"), pair_created("p2", mentee="b"))
+    mine, other = sorted(
+        (s for s in uow.sessions.items.values() if s.sequence == 2), key=lambda s: s.pair_id
+    )
+    async with uow:
+        with pytest.raises(Conflict, match="the mentor has another session"):
+            await changes.reschedule(
+                mine.session_id,
+                Reschedule(starts_at=other.starts_at + timedelta(minutes=15)),
+                me("a"),
                 uow,
                 RULES,
             )
@@ -378,17 +398,8 @@ async def test_a_time_zone_move_refits_or_cancels_and_replans(
     Berlin mornings, so every published session is cancelled and reported, and no planned
     week remains placed."""
     await plan(uow, pair_created("p1"))
-    moved = EmployeeUpdated(
-        employee_id="mentee",
-        department="IT",
-        job_level=1,
-        languages=("en",),
-        time_zone="America/New_York",
-        effective_at=NOW,
-    )
-    async with uow:
-        await relocation.on_employee_updates([moved], uow, RULES)
-        await uow.commit()
+    await hr_zone(uow, "mentee", "Europe/Berlin", NOW - timedelta(days=30))
+    await hr_zone(uow, "mentee", "America/New_York", NOW)
     cancelled = published(uow, SessionCancelled)
     assert len(cancelled) == 4
     assert {c.reason for c in cancelled} == {CancellationReason.NO_COMMON_TIME}
@@ -402,19 +413,39 @@ async def test_a_time_zone_move_that_still_fits_changes_only_the_calendar_zone(
     uow: FakeSchedulingUnitOfWork,
 ) -> None:
     await plan(uow, pair_created("p1"))
-    moved = EmployeeUpdated(
-        employee_id="mentee",
+    await hr_zone(uow, "mentee", "Europe/Berlin", NOW - timedelta(days=30))
+    await hr_zone(uow, "mentee", "Europe/Paris", NOW)
+    assert published(uow, SessionCancelled) == published(uow, SessionRescheduled) == []
+    assert {s.mentee_time_zone for s in uow.sessions.items.values()} == {"Europe/Paris"}
+
+
+async def hr_zone(uow: FakeSchedulingUnitOfWork, employee_id: str, zone: str, at: datetime) -> None:
+    record = EmployeeUpdated(
+        employee_id=employee_id,
         department="IT",
         job_level=1,
         languages=("en",),
-        time_zone="Europe/Paris",
-        effective_at=NOW,
+        time_zone=zone,
+        effective_at=at,
     )
     async with uow:
-        await relocation.on_employee_updates([moved], uow, RULES)
+        await relocation.on_employee_records([record], uow, RULES)
         await uow.commit()
+
+
+async def test_hr_records_out_of_order_or_in_another_zone_move_nothing(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    """The first HR record is the baseline; an older one arriving late is ignored; a change of
+    job level is no move; a mentee whose windows are in another zone than HR's keeps them."""
+    await plan(uow, pair_created("p1"))
+    await hr_zone(uow, "mentee", "Europe/Berlin", NOW)
+    await hr_zone(uow, "mentee", "America/New_York", NOW - timedelta(days=1))  # stale
+    await hr_zone(uow, "mentee", "Europe/Berlin", NOW + timedelta(days=1))  # same zone
+    await hr_zone(uow, "mentor", "Asia/Tokyo", NOW)  # baseline for the mentor
+    await hr_zone(uow, "mentor", "America/New_York", NOW + timedelta(days=1))  # Berlin windows
     assert published(uow, SessionCancelled) == published(uow, SessionRescheduled) == []
-    assert {s.mentee_time_zone for s in uow.sessions.items.values()} == {"Europe/Paris"}
+    assert {s.mentee_time_zone for s in uow.sessions.items.values()} == {"Europe/Berlin"}
 
 
 async def test_a_departure_cancels_and_stops_the_series(uow: FakeSchedulingUnitOfWork) -> None:
@@ -442,3 +473,133 @@ async def test_erasure_leaves_times_and_counts_but_not_the_person(
     assert len(uow.sessions.items) == 4
     await plan(uow, pair_created("p2"))  # announced before the erasure, arriving after it
     assert await uow.series.of_pair("p2") is None
+
+
+async def test_a_group_losing_its_mentor_and_a_mentee_at_once_stays_ended(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    group: dict[str, Any] = {"group_id": "grp-1", "format": ProgramFormat.GROUP}
+    await plan(
+        uow, pair_created("g1", mentee="a", **group), pair_created("g2", mentee="b", **group)
+    )
+    leaving = [
+        EmployeeDeparted(employee_id=who, departed_on=NOW.date(), effective_at=NOW)
+        for who in ("mentor", "a")
+    ]
+    async with uow:
+        await lifecycle.on_departures(leaving, uow)
+        await uow.commit()
+    series = await uow.series.get("grp-1")
+    assert series is not None
+    assert series.ended
+    assert series.people == ()
+
+
+async def test_a_pair_joining_a_group_whose_pairs_all_ended_gets_sessions(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    group: dict[str, Any] = {"group_id": "grp-1", "format": ProgramFormat.WORKSHOP}
+    await plan(uow, pair_created("g1", mentee="a", **group))
+    ended = PairEnded(
+        pair_id="g1",
+        program_id="prog",
+        mentor_id="mentor",
+        mentee_id="a",
+        reason=PairEndReason.WITHDRAWN,
+        ended_at=NOW,
+    )
+    async with uow:
+        await lifecycle.on_pair_ended(ended, uow)
+        await uow.commit()
+    await plan(uow, pair_created("g2", mentee="b", **group))
+    assert {s.sequence for s in published(uow, SessionScheduled) if s.pair_id == "g2"} == {
+        1,
+        2,
+        3,
+        4,
+    }
+
+
+async def test_the_mentor_cancels_the_rest_of_a_meeting_a_mentee_left(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    group: dict[str, Any] = {"group_id": "grp-1", "format": ProgramFormat.GROUP}
+    await plan(
+        uow, pair_created("g1", mentee="a", **group), pair_created("g2", mentee="b", **group)
+    )
+    mine = next(s for s in uow.sessions.items.values() if s.pair_id == "g1" and s.sequence == 2)
+    async with uow:
+        own = await changes.cancel(mine.session_id, Cancel(), me("a"), uow)
+    assert own.cancel_reason is CancellationReason.REQUESTED_BY_MENTEE
+    async with uow:
+        await changes.cancel(mine.session_id, Cancel(), me("mentor"), uow)
+    week_two = [s for s in uow.sessions.items.values() if s.sequence == 2]
+    assert {s.status for s in week_two} == {SessionStatus.CANCELLED}
+    assert len(published(uow, SessionCancelled)) == 2
+
+
+async def test_a_new_series_starts_after_the_notice_on_a_whole_minute(
+    uow: FakeSchedulingUnitOfWork, clock: FakeClock
+) -> None:
+    clock.set(NOW + timedelta(seconds=37, microseconds=5))  # Friday 12:00:37
+    all_day = windows("Europe/Berlin", (0, 0), (23, 59), tuple(Weekday))
+    await plan(
+        uow,
+        pair_created(
+            "p1",
+            mentor_availability=all_day,
+            mentee_availability=all_day,
+            starts_on=NOW.date(),
+        ),
+    )
+    first = min(published(uow, SessionScheduled), key=lambda s: s.starts_at)
+    assert first.starts_at == NOW + timedelta(hours=24, minutes=1)
+    assert (first.starts_at.second, first.starts_at.microsecond) == (0, 0)
+
+
+async def test_reported_weeks_stay_in_the_listing_after_publication(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    await plan(uow, pair_created("p1", mentee_availability=EVENINGS))
+    listing = await views.pair_sessions("p1", Paging(limit=100), PM, uow)
+    assert listing.total == 12
+    assert {v.status.value for v in listing.items} == {"unschedulable"}
+    assert [v.sequence for v in listing.items] == list(range(1, 13))
+
+
+async def test_a_moved_session_is_not_reminded_twice(
+    uow: FakeSchedulingUnitOfWork, clock: FakeClock
+) -> None:
+    await plan(uow, pair_created("p1"))
+    session = await scheduled_session(uow, 2)
+    clock.set(session.starts_at - timedelta(hours=20))
+    await tick(lambda: uow, RULES)
+    async with uow:
+        await changes.reschedule(
+            session.session_id,
+            Reschedule(starts_at=session.starts_at + timedelta(minutes=30)),
+            me("mentor"),
+            uow,
+            RULES,
+        )
+    await tick(lambda: uow, RULES)
+    reminders = [
+        r for r in published(uow, SessionReminderDue) if r.session_id == session.session_id
+    ]
+    assert len(reminders) == 1
+    assert len(published(uow, SessionRescheduled)) == 1
+
+
+async def test_a_reschedule_far_beyond_any_series_is_a_clear_422(
+    uow: FakeSchedulingUnitOfWork,
+) -> None:
+    await plan(uow, pair_created("p1"))
+    session = await scheduled_session(uow, 2)
+    far = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    async with uow:
+        with pytest.raises(InvalidRequest, match="starts_at"):
+            await changes.reschedule(
+                session.session_id, Reschedule(starts_at=far), me("mentor"), uow, RULES
+            )
+    with pytest.raises(ValidationError, match="out of range"):
+        Reschedule.model_validate({"starts_at": "0001-01-01T00:30:00+05:00"})

@@ -22,7 +22,10 @@ def _require_utc(value: datetime) -> datetime:
     """Naive datetimes are ambiguous across time zones, so they are refused; others become UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must carry a time zone (UTC offset)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:30+05:00 has no UTC equivalent
+        raise ValueError("datetime out of range in UTC") from exc
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]

@@ -26,7 +26,9 @@ from pymongo import MongoClient
 from tandem_devkit.issuer import JWKS_PATH, ROLES, DevIssuer
 from tandem_devkit.processes import alive, spawn, stop_group
 
-MONGO_CACHE = "256M"
+MONGO_CACHE = "1G"
+"""WiredTiger cache of the embedded MongoDB server: 256 MB overflowed ("WT_CACHE_FULL")
+under a 50,000-pair scheduling run; transactions pin their dirty pages in the cache."""
 START_TIMEOUT_S = 60.0
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
+from tandem_scheduling.domain.placement import whole_minute
 from tandem_scheduling.domain.sessions import Timing
 from tandem_servicekit.settings import ServiceSettings
 
@@ -19,12 +20,18 @@ class SchedulingRules(BaseModel):
     buffer_minutes: int = Field(
         default=10, ge=0, le=120, description="Kept free between two sessions of one person"
     )
+    min_notice_hours: float = Field(
+        default=24, ge=0, le=24 * 14, description="A newly placed session starts no sooner"
+    )
     remind_before_hours: float = Field(default=24, gt=0, le=24 * 14)
     confirm_within_hours: float = Field(
         default=48, gt=0, le=24 * 60, description="After the end; then unconfirmed = missed"
     )
     tick_interval_s: float = Field(default=1.0, gt=0, le=300)
     tick_batch: int = Field(default=200, ge=1, le=10_000)
+    close_batch: int = Field(
+        default=2_000, ge=1, le=50_000, description="Sessions a closing program cancels per chunk"
+    )
     lease_s: float = Field(default=15.0, gt=0, le=600)
 
     @property
@@ -34,6 +41,10 @@ class SchedulingRules(BaseModel):
     @property
     def buffer(self) -> timedelta:
         return timedelta(minutes=self.buffer_minutes)
+
+    def earliest_start(self, now: datetime) -> datetime:
+        """The first instant a session placed now may start: after the notice, on a minute."""
+        return whole_minute(now + timedelta(hours=self.min_notice_hours))
 
     @property
     def timing(self) -> Timing:

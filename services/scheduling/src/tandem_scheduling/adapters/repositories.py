@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tandem_scheduling.domain.people import HrZone
 from tandem_scheduling.domain.programs import Program
 from tandem_scheduling.domain.series import Series
 from tandem_scheduling.domain.sessions import Session, SessionStatus
@@ -84,6 +85,11 @@ class MongoPrograms(MongoRepository[Program]):
 
     async def closing(self, limit: int) -> list[Program]:
         return await self._find({"winding_down": True}, limit=limit)
+
+
+class MongoHrZones(MongoRepository[HrZone]):
+    model = HrZone
+    key = "employee_id"
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -1,5 +1,6 @@
 """Where one meeting goes in one week: inside every required person's free windows, fitting
-as many of the optional people as possible, as close as possible to the preferred time.
+as many of the optional people as possible, as close as possible to the preferred time, on a
+whole minute.
 
 Pure and deterministic: the same inputs give the same instant, to the microsecond.
 """
@@ -39,7 +40,14 @@ def place(
     if not regions:
         return None
     if not optional:  # everyone is required (1:1, shadowing): the nearest feasible start
-        starts = [min(max(prefer, r.start), r.end) if prefer else r.start for r in regions]
+        starts = [
+            start
+            for r in regions
+            if (start := whole_minute(min(max(prefer, r.start), r.end) if prefer else r.start))
+            <= r.end
+        ]
+        if not starts:
+            return None
         start = min(starts, key=lambda t: (abs(t - prefer) if prefer else timedelta(0), t))
         return Placement(Span(start, start + length), frozenset())
     best: tuple[tuple[int, timedelta, datetime], Placement] | None = None
@@ -77,4 +85,11 @@ def _candidates(
         for low, high in itertools.pairwise(points):
             candidates.add(min(max(prefer, low), high))
         candidates.add(min(max(prefer, region.start), region.end))
-    return sorted(candidates)
+    return sorted(c for c in {whole_minute(c) for c in candidates} if c <= region.end)
+
+
+def whole_minute(at: datetime) -> datetime:
+    """`at`, or the next whole minute: sessions start on the minute, never at 10:37:12.3."""
+    if at.second or at.microsecond:
+        return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return at

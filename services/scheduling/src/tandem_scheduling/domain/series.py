@@ -78,6 +78,17 @@ class PlannedWeek(BaseModel):
         return self.starts_at or self.opens_at
 
 
+class ReportedWeek(BaseModel):
+    """A published week in which a pair got no session, and why (kept for the listings)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sequence: int
+    first: date
+    pair_id: str
+    reason: UnschedulableReason
+
+
 class PreferredTime(BaseModel):
     """The mentor's local weekday and time the series keeps to when it can."""
 
@@ -101,6 +112,7 @@ class Series(Aggregate):
     """Everyone active in the series (indexed: whose meetings are these)."""
     preferred: PreferredTime | None = None
     planned: tuple[PlannedWeek, ...] = ()
+    reported: tuple[ReportedWeek, ...] = ()
     materialised_through: int = 0
     due_at: datetime | None = None
     """When `planned[0]` falls due (None: nothing left to materialise)."""
@@ -131,7 +143,7 @@ class Series(Aggregate):
         entries = []
         for week in self.planned:
             span = week.span
-            if span is None:
+            if span is None or not week.pair_ids:
                 continue
             entries.append((self.mentor.employee_id, span))
             entries.extend(
@@ -286,8 +298,39 @@ class Series(Aggregate):
             )
         if through == self.materialised_through:
             return self, []
-        series = self._settled(planned=tuple(remaining), materialised_through=through)
+        series = self._settled(
+            planned=tuple(remaining),
+            materialised_through=through,
+            reported=self.reported + tuple(self._reported(r) for r in reports),
+        )
         return series.recording(*reports), sessions
+
+    def report(
+        self, week: Week, pair_id: str, reason: UnschedulableReason, now: datetime
+    ) -> Series:
+        """A published week this pair gets no session in (a late group joiner it does not
+        suit, a move that left no time): recorded, and announced."""
+        event = SessionUnschedulable(
+            session_id=session_id(pair_id, week.sequence),
+            pair_id=pair_id,
+            program_id=self.program_id,
+            sequence=week.sequence,
+            week_starts_on=week.first,
+            week_ends_on=week.last,
+            reason=reason,
+            reported_at=now,
+        )
+        reported = self.model_copy(update={"reported": (*self.reported, self._reported(event))})
+        return reported.recording(event)
+
+    @staticmethod
+    def _reported(event: SessionUnschedulable) -> ReportedWeek:
+        return ReportedWeek(
+            sequence=event.sequence,
+            first=event.week_starts_on,
+            pair_id=event.pair_id,
+            reason=event.reason,
+        )
 
     def _sessions_of(self, week: PlannedWeek, timing: Timing, now: datetime) -> list[Session]:
         span = week.span
@@ -314,9 +357,10 @@ class Series(Aggregate):
         ]
 
     def with_pair(self, pair: SeriesPair) -> Series:
-        """A group or workshop gains a pair (its weeks are planned again by the caller)."""
+        """A group or workshop gains a pair (its weeks are planned again by the caller); a
+        group whose pairs had all ended runs again."""
         pairs = (*tuple(p for p in self.pairs if p.pair_id != pair.pair_id), pair)
-        return self._settled(pairs=pairs)
+        return self._settled(pairs=pairs, ended=False)
 
     def without_pair(self, pair_id: str) -> Series:
         """A pair ended: it leaves the plan; the series ends with its last pair."""

@@ -98,6 +98,8 @@ class Session(Aggregate):
     miss_cause: MissCause | None = None
     reminder_at: datetime | None = None
     """When the reminder is due; None once sent or skipped."""
+    reminded: bool = False
+    """A reminder went out (a move does not send a second one: SessionRescheduled says it)."""
     confirm_by: datetime | None = None
     """When an unconfirmed session counts as missed; None once it has an outcome."""
     updated_at: datetime
@@ -167,7 +169,7 @@ class Session(Aggregate):
                 "starts_at": span.start,
                 "ends_at": span.end,
                 "revision": self.revision + 1,
-                "reminder_at": span.start - timing.remind_before,
+                "reminder_at": None if self.reminded else span.start - timing.remind_before,
                 "confirm_by": span.end + timing.confirm_within,
                 "updated_at": now,
             }
@@ -261,7 +263,8 @@ class Session(Aggregate):
         done = self.model_copy(update={"reminder_at": None, "updated_at": now})
         if due is None or self.status is not SessionStatus.SCHEDULED or now >= self.starts_at:
             return done
-        return done.announcing(SessionReminderDue, due_at=due)
+        sent = done.model_copy(update={"reminded": True})
+        return sent.announcing(SessionReminderDue, due_at=due)
 
     def expire(self, now: datetime) -> Session:
         """Nobody confirmed within the window: missed by both, cause `unconfirmed`."""

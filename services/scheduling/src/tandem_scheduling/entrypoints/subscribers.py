@@ -8,6 +8,7 @@ from tandem_contracts import Event
 from tandem_contracts.events import (
     EmployeeDeparted,
     EmployeeErasureRequested,
+    EmployeeHired,
     EmployeeUpdated,
     PairCreated,
     PairEnded,
@@ -25,7 +26,8 @@ from tandem_servicekit.privacy import confirm_erasure
 from tandem_servicekit.runtime import ServiceRuntime
 
 PAIRING_TYPES = (ProgramOpened, ProgramClosed, PairCreated, PairEnded)
-HR_TYPES = (EmployeeUpdated, EmployeeDeparted, EmployeeErasureRequested)
+HR_TYPES = (EmployeeHired, EmployeeUpdated, EmployeeDeparted, EmployeeErasureRequested)
+HR_RECORDS = (EmployeeHired, EmployeeUpdated, EmployeeDeparted)
 Uow = MongoSchedulingUnitOfWork
 
 
@@ -70,8 +72,8 @@ def register(runtime: ServiceRuntime[Uow], rules: SchedulingRules) -> None:
             await lifecycle.on_pair_ended(event, uow)
 
     async def hr_records(events: list[Event], uow: Uow) -> None:
-        await relocation.on_employee_updates(
-            [e for e in events if isinstance(e, EmployeeUpdated)], uow, rules
+        await relocation.on_employee_records(
+            [e for e in events if isinstance(e, EmployeeHired | EmployeeUpdated)], uow, rules
         )
         await lifecycle.on_departures([e for e in events if isinstance(e, EmployeeDeparted)], uow)
 
@@ -82,8 +84,6 @@ def register(runtime: ServiceRuntime[Uow], rules: SchedulingRules) -> None:
     runtime.subscribe_batch(
         PAIRING, PAIRING_TYPES, _in_runs(pairs_created, (PairCreated,), pairing_event)
     )
-    runtime.subscribe_batch(
-        HR_EMPLOYEES, HR_TYPES, _in_runs(hr_records, (EmployeeUpdated, EmployeeDeparted), hr_event)
-    )
+    runtime.subscribe_batch(HR_EMPLOYEES, HR_TYPES, _in_runs(hr_records, HR_RECORDS, hr_event))
     runtime.publishes(SCHEDULING, events_on(SCHEDULING))
     runtime.publishes(PRIVACY, [PersonalDataErased])

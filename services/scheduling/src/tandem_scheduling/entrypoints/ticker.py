@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge
 
 from tandem_scheduling.adapters.lease import Lease
 from tandem_scheduling.adapters.unit_of_work import MongoSchedulingUnitOfWork
-from tandem_scheduling.service.ticker import tick
+from tandem_scheduling.service.ticker import TickFailed, tick
 from tandem_scheduling.settings import SchedulingRules
 from tandem_servicekit.logging import get_logger
 from tandem_servicekit.runtime import ServiceRuntime
@@ -62,6 +62,11 @@ def register(runtime: ServiceRuntime[MongoSchedulingUnitOfWork], rules: Scheduli
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(lease.release(), 2.0)
                 raise
+            except TickFailed as exc:  # the others ran; the next tick retries the failed ones
+                for job, count in exc.done.items():
+                    handled.labels(job).inc(count)
+                failures.inc()
+                log.warning("ticker jobs failed", error_classes=str(exc))
             except Exception as exc:  # the next tick retries; nothing was committed half-way
                 failures.inc()
                 log.warning("ticker failed", error_class=type(exc).__name__)

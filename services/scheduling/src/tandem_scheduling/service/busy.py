@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from tandem_scheduling.domain.calendar import BusyCalendar
-from tandem_scheduling.domain.series import Series
 from tandem_scheduling.service.ports import SchedulingUnitOfWork
 
 
@@ -18,10 +17,11 @@ async def calendar_of(
     buffer: timedelta,
     skip_planned_of: Iterable[str] = (),
     skip_sessions: Iterable[str] = (),
-) -> tuple[BusyCalendar, list[Series]]:
-    """The calendar of `people` from `after` on (without the planned weeks of the series in
+) -> BusyCalendar:
+    """The calendar of `people` from `after` on: their scheduled sessions and the planned
+    weeks of the series they are in (without the planned weeks of the series in
     `skip_planned_of`, which the caller is about to plan again, nor the sessions in
-    `skip_sessions`), and the running series they are in."""
+    `skip_sessions`)."""
     wanted = sorted(set(people))
     skip_series, skip_ids = set(skip_planned_of), set(skip_sessions)
     calendar = BusyCalendar(buffer)
@@ -30,8 +30,7 @@ async def calendar_of(
             continue
         for person in session.participants:
             calendar.add(person, session.span)
-    series = await uow.series.of_people(wanted)
-    for one in series:
+    for one in await uow.series.of_people(wanted):
         if one.series_id not in skip_series:
             calendar.add_all(one.planned_busy())
-    return calendar, series
+    return calendar

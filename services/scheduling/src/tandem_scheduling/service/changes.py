@@ -13,8 +13,9 @@ from tandem_contracts.values import Role
 from tandem_scheduling.domain.availability import within_local_window, zone
 from tandem_scheduling.domain.errors import SlotConflict
 from tandem_scheduling.domain.series import Series
-from tandem_scheduling.domain.sessions import AttendanceReport, Session
+from tandem_scheduling.domain.sessions import AttendanceReport, Session, SessionStatus
 from tandem_scheduling.domain.spans import Span
+from tandem_scheduling.domain.weeks import week_of
 from tandem_scheduling.service.access import manages, require_member_or_manager, side_of
 from tandem_scheduling.service.busy import calendar_of
 from tandem_scheduling.service.commands import Cancel, ReportAttendance, Reschedule
@@ -24,6 +25,9 @@ from tandem_scheduling.settings import SchedulingRules
 from tandem_servicekit.auth import Principal
 from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest
 
+MOST_AHEAD = timedelta(weeks=8 * 104)
+"""No series reaches further (cadence 8, 104 weeks): a later time is refused before any
+arithmetic on it."""
 CANCELLED_BY = {
     Role.MENTOR: CancellationReason.REQUESTED_BY_MENTOR,
     Role.MENTEE: CancellationReason.REQUESTED_BY_MENTEE,
@@ -58,8 +62,12 @@ async def reschedule(
     now = uow.clock.now()
     if body.starts_at <= now:
         raise InvalidRequest("starts_at", "must be in the future")
+    if body.starts_at - now > MOST_AHEAD:
+        raise InvalidRequest("starts_at", "must lie within the session's own week")
     length = timedelta(minutes=body.minutes) if body.minutes else session.span.length
     span = Span(body.starts_at, body.starts_at + length)
+    if body.starts_at.second or body.starts_at.microsecond:
+        raise InvalidRequest("starts_at", "sessions start on a whole minute")
     meeting = await _meeting(session, uow)
     series = await uow.series.get(session.series_id)
     if series is None:
@@ -67,11 +75,24 @@ async def reschedule(
     with as_conflict():
         for one in meeting:
             one.require_upcoming("moved", now)
+        _require_within_week(series, session.sequence, span)
         await _require_free(series, meeting, span, uow, rules)
         moved = [one.reschedule(span, rules.timing, now) for one in meeting]
     await uow.sessions.put_many(moved)
     await uow.commit()
     return next(m for m in moved if m.session_id == session_id)
+
+
+def _require_within_week(series: Series, sequence: int, span: Span) -> None:
+    """A session moves within its own week of the series (the mentor's local days), so every
+    week keeps exactly one session."""
+    week = week_of(series.starts_on, series.ends_on, series.cadence_weeks, sequence)
+    zone_name = series.mentor.availability.time_zone
+    if not week.span(zone_name).contains(span):
+        raise SlotConflict(
+            f"outside this session's week ({week.first} to {week.last} in the mentor's time "
+            f"zone {zone_name}); cancel it and talk about the next week's instead"
+        )
 
 
 async def _require_free(
@@ -83,7 +104,8 @@ async def _require_free(
 ) -> None:
     """Inside every member's availability and clear of their other sessions, or say why."""
     roles = {s.mentor_id: "mentor" for s in meeting} | {s.mentee_id: "mentee" for s in meeting}
-    calendar, _ = await calendar_of(
+    await uow.lock_calendars(roles)
+    calendar = await calendar_of(
         roles,
         uow,
         after=uow.clock.now(),
@@ -119,16 +141,24 @@ async def cancel(
         reason = CancellationReason.REQUESTED_BY_PROGRAM_MANAGER
     else:
         reason = CANCELLED_BY[side or Role.MENTEE]
-    if session.cancel_reason is not None:
-        return session  # cancelled already: a retried request changes nothing
     whole = reason is not CancellationReason.REQUESTED_BY_MENTEE
-    targets = await _meeting(session, uow) if whole else [session]
+    if whole and session.meeting_id is not None:  # the group's meeting, places still booked
+        targets = [
+            s
+            for s in await uow.sessions.of_meeting(session.meeting_id)
+            if s.status is SessionStatus.SCHEDULED or s.session_id == session_id
+        ]
+    else:
+        targets = [session]
+    targets = [t for t in targets if t.cancel_reason is None]
+    if not targets:
+        return session  # cancelled already: a retried request changes nothing
     now = uow.clock.now()
     with as_conflict():
         cancelled = [one.cancel(reason, now, note=body.note) for one in targets]
     await uow.sessions.put_many(cancelled)
     await uow.commit()
-    return next(c for c in cancelled if c.session_id == session_id)
+    return next((c for c in cancelled if c.session_id == session_id), session)
 
 
 async def report_attendance(

@@ -13,7 +13,9 @@ class Command(BaseModel):
 
 
 class Reschedule(Command):
-    starts_at: UtcDatetime = Field(description="The new start, with its UTC offset")
+    starts_at: UtcDatetime = Field(
+        description="The new start on a whole minute, with its UTC offset, within the week"
+    )
     minutes: int | None = Field(
         default=None, ge=15, le=60, description="New length (default: unchanged); at most 60"
     )

@@ -24,7 +24,9 @@ END_REASONS = {PairEndReason.PARTICIPANT_DEPARTED: CancellationReason.PARTICIPAN
 async def on_program_opened(event: ProgramOpened, uow: SchedulingUnitOfWork) -> None:
     known = await uow.programs.get(event.program_id)
     program = known or Program(program_id=event.program_id)
-    await uow.programs.put(program.model_copy(update={"manager_ids": event.manager_ids}))
+    erased = await uow.erased_among(event.manager_ids)  # a replayed event names them again
+    managers = tuple(m for m in event.manager_ids if m not in erased)
+    await uow.programs.put(program.model_copy(update={"manager_ids": managers}))
 
 
 async def on_program_closed(event: ProgramClosed, uow: SchedulingUnitOfWork) -> None:
@@ -67,7 +69,10 @@ async def on_departures(events: Iterable[EmployeeDeparted], uow: SchedulingUnitO
     if not leaving:
         return
     for running in await uow.series.of_people(leaving):
-        remaining = running.end() if running.mentor.employee_id in leaving else running
+        if running.mentor.employee_id in leaving:
+            await uow.series.put(running.end())  # no series without its mentor
+            continue
+        remaining = running
         for pair in running.active_pairs:
             if pair.mentee.employee_id in leaving:
                 remaining = remaining.without_pair(pair.pair_id)

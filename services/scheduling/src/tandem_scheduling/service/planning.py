@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tandem_contracts.events import PairCreated, SessionUnschedulable
+from tandem_contracts.events import PairCreated
 from tandem_contracts.events.scheduling import UnschedulableReason
 from tandem_scheduling.domain.calendar import BusyCalendar, free_in
 from tandem_scheduling.domain.series import MEETS_TOGETHER, Person, Series, SeriesPair, new_series
-from tandem_scheduling.domain.sessions import Session, session_id
-from tandem_scheduling.domain.weeks import week_of
+from tandem_scheduling.domain.sessions import Session, meeting_id
+from tandem_scheduling.domain.weeks import series_weeks
 from tandem_scheduling.service.busy import calendar_of
 from tandem_scheduling.service.ports import SchedulingUnitOfWork
 from tandem_scheduling.settings import SchedulingRules
@@ -55,12 +55,15 @@ async def on_pairs_created(
         fresh.append(event)
     if not fresh:
         return
-    people = {e.mentor.employee_id for e in fresh} | {e.mentee.employee_id for e in fresh}
     group_ids = {series_id_of(e) for e in fresh if series_id_of(e) != e.pair_id}
-    calendar, _ = await calendar_of(
+    existing = {key: stored[key] for key in group_ids if key in stored}
+    people = {e.mentor.employee_id for e in fresh} | {e.mentee.employee_id for e in fresh}
+    people |= {person for group in existing.values() for person in group.people}
+    await uow.lock_calendars(people)
+    calendar = await calendar_of(
         people, uow, after=now, buffer=rules.buffer, skip_planned_of=group_ids
     )
-    existing = {key: stored[key] for key in group_ids if key in stored}
+    earliest = rules.earliest_start(now)
     changed: dict[str, Series] = {}
     for event in fresh:
         key = series_id_of(event)
@@ -81,8 +84,8 @@ async def on_pairs_created(
         else:
             _unplan(series, calendar)
             series = series.with_pair(pair)
-            await _join_published_meetings(series, pair, calendar, uow, rules)
-        changed[key] = series.plan(calendar, now)
+            series = await _join_published_meetings(series, pair, calendar, uow, rules)
+        changed[key] = series.plan(calendar, earliest)
     await materialise(list(changed.values()), uow, rules, new=set(changed) - set(existing))
 
 
@@ -97,45 +100,51 @@ async def _join_published_meetings(
     calendar: BusyCalendar,
     uow: SchedulingUnitOfWork,
     rules: SchedulingRules,
-) -> None:
-    """A pair joining a group takes part in its already-published meetings that suit them;
-    for the others its week is reported unschedulable."""
+) -> Series:
+    """A pair joining a group takes part in its already-published meetings that suit it, and
+    gets its own meeting in published weeks that have none left (their pairs ended); for the
+    other weeks it is reported unschedulable. (Published meetings are not moved for a
+    newcomer: the people already in them have been told their time.)"""
     now = uow.clock.now()
-    meetings: dict[str, Session] = {}
+    earliest = rules.earliest_start(now)
+    meetings: dict[int, Session] = {}
     for session in await uow.sessions.upcoming_of_series(series.series_id, now):
-        meetings.setdefault(session.meeting_id or session.session_id, session)
-    for meeting in sorted(meetings.values(), key=lambda s: s.sequence):
-        _, free = free_in(pair.mentee.employee_id, pair.mentee.availability, meeting.span, calendar)
-        if any(span.contains(meeting.span) for span in free):
-            joined = Session.schedule(
-                series_id=series.series_id,
-                meeting=meeting.meeting_id,
-                pair_id=pair.pair_id,
-                program_id=series.program_id,
-                format=series.format,
-                sequence=meeting.sequence,
-                mentor=(meeting.mentor_id, meeting.mentor_time_zone),
-                mentee=(pair.mentee.employee_id, pair.mentee.availability.time_zone),
-                span=meeting.span,
-                timing=rules.timing,
-                now=now,
-            )
-            await uow.sessions.add_many([joined])
-            calendar.add(pair.mentee.employee_id, meeting.span)
+        meetings.setdefault(session.sequence, session)
+    zone_name = series.mentor.availability.time_zone
+    for week in series_weeks(series.starts_on, series.ends_on, series.cadence_weeks):
+        if week.sequence > series.materialised_through or week.span(zone_name).end <= earliest:
+            continue
+        meeting = meetings.get(week.sequence)
+        if meeting is None:
+            own = series.place_week(week, calendar, series.preferred, earliest, [pair])
+            span = own.span
+            if span is None:
+                series = series.report(week, pair.pair_id, own.unplaced[0].reason, now)
+                continue
         else:
-            week = week_of(series.starts_on, series.ends_on, series.cadence_weeks, meeting.sequence)
-            uow.emit(
-                SessionUnschedulable(
-                    session_id=session_id(pair.pair_id, meeting.sequence),
-                    pair_id=pair.pair_id,
-                    program_id=series.program_id,
-                    sequence=meeting.sequence,
-                    week_starts_on=week.first,
-                    week_ends_on=week.last,
-                    reason=UnschedulableReason.OUTSIDE_GROUP_TIME,
-                    reported_at=now,
-                )
-            )
+            span = meeting.span
+            _, free = free_in(pair.mentee.employee_id, pair.mentee.availability, span, calendar)
+            if not any(window.contains(span) for window in free):
+                outside = UnschedulableReason.OUTSIDE_GROUP_TIME
+                series = series.report(week, pair.pair_id, outside, now)
+                continue
+        joined = Session.schedule(
+            series_id=series.series_id,
+            meeting=meeting_id(series.series_id, week.sequence),
+            pair_id=pair.pair_id,
+            program_id=series.program_id,
+            format=series.format,
+            sequence=week.sequence,
+            mentor=(series.mentor.employee_id, zone_name),
+            mentee=(pair.mentee.employee_id, pair.mentee.availability.time_zone),
+            span=span,
+            timing=rules.timing,
+            now=now,
+        )
+        await uow.sessions.add_many([joined])
+        calendar.add(pair.mentee.employee_id, span)
+        calendar.add(series.mentor.employee_id, span)
+    return series
 
 
 async def materialise(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
+from tandem_scheduling.domain.people import HrZone
 from tandem_scheduling.domain.programs import Program
 from tandem_scheduling.domain.series import Series
 from tandem_scheduling.domain.sessions import Session
@@ -85,6 +86,11 @@ class ProgramRepository(Protocol):
         ...
 
 
+class HrZoneRepository(Protocol):
+    async def get_many(self, keys: Iterable[str]) -> dict[str, HrZone]: ...
+    async def put_many(self, items: Iterable[HrZone]) -> None: ...
+
+
 class SchedulingUnitOfWork(UnitOfWork, Protocol):
     """One transaction over the scheduling service's repositories."""
 
@@ -94,6 +100,14 @@ class SchedulingUnitOfWork(UnitOfWork, Protocol):
     def sessions(self) -> SessionRepository: ...
     @property
     def programs(self) -> ProgramRepository: ...
+    @property
+    def zones(self) -> HrZoneRepository: ...
+
+    async def lock_calendars(self, employee_ids: Iterable[str]) -> None:
+        """Write a marker per person in this transaction, so two transactions placing
+        sessions for the same person cannot both commit (the second gets a write conflict and
+        is retried with the first one's sessions in view)."""
+        ...
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         """Replace the person by `pseudonym` everywhere, forget their availability, and

@@ -1,16 +1,21 @@
 """An HR time-zone change of a member moves their weekly windows to the new zone (the same
 wall-clock slots, now read there): sessions that no longer fit are moved within their week,
-or cancelled and reported when nothing fits; the weeks still to come are planned again."""
+or cancelled and reported when nothing fits; the weeks still to come are planned again.
+
+A change is a new HR zone for the person, compared with the zone HR last stated (kept per
+person, newest `effective_at` first): not with the zone their availability was entered in,
+which the participant chose and may differ from HR's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from tandem_contracts.events import EmployeeUpdated, SessionUnschedulable
+from tandem_contracts.events import EmployeeHired, EmployeeUpdated, SessionUnschedulable
 from tandem_contracts.events.scheduling import CancellationReason, UnschedulableReason
 from tandem_scheduling.domain.availability import within_local_window
 from tandem_scheduling.domain.calendar import BusyCalendar
+from tandem_scheduling.domain.people import HrZone
 from tandem_scheduling.domain.series import Series
 from tandem_scheduling.domain.sessions import Session
 from tandem_scheduling.domain.weeks import week_of
@@ -19,27 +24,62 @@ from tandem_scheduling.service.ports import SchedulingUnitOfWork
 from tandem_scheduling.settings import SchedulingRules
 
 
-async def on_employee_updates(
-    events: Iterable[EmployeeUpdated], uow: SchedulingUnitOfWork, rules: SchedulingRules
+async def on_employee_records(
+    events: Iterable[EmployeeHired | EmployeeUpdated],
+    uow: SchedulingUnitOfWork,
+    rules: SchedulingRules,
 ) -> None:
-    zones = {e.employee_id: e.time_zone for e in events}  # the last record of each wins
-    if not zones:
+    """Keep each person's HR time zone (newest `effective_at` wins, whatever the arrival
+    order); when it changes, the person's series windows that were in the old zone move."""
+    latest: dict[str, HrZone] = {}
+    for event in events:
+        zone = HrZone(
+            employee_id=event.employee_id,
+            time_zone=event.time_zone,
+            effective_at=event.effective_at,
+        )
+        held = latest.get(event.employee_id)
+        if held is None or held.effective_at < zone.effective_at:
+            latest[event.employee_id] = zone
+    if not latest:
         return
+    known = await uow.zones.get_many(latest)
+    newer = [
+        z
+        for z in latest.values()
+        if z.employee_id not in known or known[z.employee_id].effective_at < z.effective_at
+    ]
+    moves = {
+        z.employee_id: (known[z.employee_id].time_zone, z.time_zone)
+        for z in newer
+        if z.employee_id in known and known[z.employee_id].time_zone != z.time_zone
+    }
+    await uow.zones.put_many(newer)
+    if moves:
+        await _relocate(moves, uow, rules)
+
+
+async def _relocate(
+    moves: dict[str, tuple[str, str]], uow: SchedulingUnitOfWork, rules: SchedulingRules
+) -> None:
+    """Windows a member gave in their old HR zone are read in the new one; windows they gave
+    in another zone on purpose stay as they are."""
     now = uow.clock.now()
-    for running in await uow.series.of_people(zones):
+    for running in await uow.series.of_people(moves):
         movers = {
-            person: tz
-            for person, tz in zones.items()
+            person: new
+            for person, (old, new) in moves.items()
             if (member := running.person(person)) is not None
-            and member.availability.time_zone != tz
+            and member.availability.time_zone == old
         }
         if not movers:
             continue
         series = running
         for person, tz in movers.items():
             series = series.moved(person, tz)
+        await uow.lock_calendars(series.people)
         published = await uow.sessions.upcoming_of_series(series.series_id, now)
-        calendar, _ = await calendar_of(
+        calendar = await calendar_of(
             series.people,
             uow,
             after=now,
@@ -48,7 +88,7 @@ async def on_employee_updates(
             skip_sessions=[s.session_id for s in published],
         )
         await _refit_published(series, published, set(movers), calendar, uow, rules)
-        await uow.series.put(series.plan(calendar, now))
+        await uow.series.put(series.plan(calendar, rules.earliest_start(now)))
 
 
 async def _refit_published(
@@ -71,18 +111,21 @@ async def _refit_published(
         fitting = {s.session_id for s in sessions if _fits(s, series, calendar)}
         if len(fitting) == len(sessions):
             changed.extend(sessions)  # same instants; the zones shown in calendars changed
+            _book(calendar, sessions)
         elif series.together and series.mentor.employee_id not in movers:
             outside = UnschedulableReason.OUTSIDE_GROUP_TIME
             changed.extend(
                 s if s.session_id in fitting else _give_up(s, outside, series, now)
                 for s in sessions
             )
+            _book(calendar, [s for s in sessions if s.session_id in fitting])
         else:
             week = week_of(
                 series.starts_on, series.ends_on, series.cadence_weeks, sessions[0].sequence
             )
             members = [p for p in series.pairs if p.pair_id in {s.pair_id for s in sessions}]
-            planned = series.place_week(week, calendar, series.preferred, now, members)
+            earliest = rules.earliest_start(now)
+            planned = series.place_week(week, calendar, series.preferred, earliest, members)
             reasons = {u.pair_id: u.reason for u in planned.unplaced}
             new_span = planned.span
             for session in sessions:
@@ -99,6 +142,13 @@ async def _refit_published(
                     reason = reasons.get(session.pair_id, UnschedulableReason.NO_COMMON_TIME)
                     changed.append(_give_up(session, reason, series, now))
     await uow.sessions.put_many(changed)
+
+
+def _book(calendar: BusyCalendar, sessions: Iterable[Session]) -> None:
+    """Sessions that stay take their time, so nothing placed after them collides."""
+    for session in sessions:
+        for person in session.participants:
+            calendar.add(person, session.span)
 
 
 def _with_zones(session: Session, series: Series) -> Session:

@@ -44,7 +44,7 @@ async def report_unconfirmed(uow: SchedulingUnitOfWork, rules: SchedulingRules) 
 async def wind_down_closed(uow: SchedulingUnitOfWork, rules: SchedulingRules) -> int:
     programs = await uow.programs.closing(1)
     for program in programs:
-        await wind_down(program, uow, rules.tick_batch)
+        await wind_down(program, uow, rules.close_batch)
     await uow.commit()
     return len(programs)
 
@@ -65,13 +65,28 @@ async def tick(
     """Every job, chunk after chunk, until it has nothing left or `still_ours` (the lease,
     renewed before each chunk) says another replica has taken over; how much each did."""
     done: dict[str, int] = {}
+    failed: list[BaseException] = []
     for job in JOBS:
         total = 0
-        while await still_ours():
-            async with new_uow() as uow:
-                handled = await job(uow, rules)
-            total += handled
-            if handled == 0:
-                break
+        try:
+            while await still_ours():
+                async with new_uow() as uow:
+                    handled = await job(uow, rules)
+                total += handled
+                if handled == 0:
+                    break
+        except Exception as exc:  # one failing job must not stop the others
+            failed.append(exc)
         done[job.__name__] = total
+    if failed:
+        raise TickFailed(done, failed)
     return done
+
+
+class TickFailed(Exception):
+    """Some jobs failed (the others ran); `done` says what was handled."""
+
+    def __init__(self, done: dict[str, int], failures: list[BaseException]) -> None:
+        super().__init__(", ".join(type(f).__name__ for f in failures))
+        self.done = done
+        self.failures = failures

@@ -106,6 +106,30 @@ def _planned(series: Series, week: PlannedWeek) -> list[SessionView]:
     return views
 
 
+def _reported(series: Series, pair_id: str | None = None) -> list[SessionView]:
+    """Published weeks in which a pair got no session (they stay visible to the manager)."""
+    mentees = {p.pair_id: p.mentee.employee_id for p in series.pairs}
+    return [
+        SessionView(
+            session_id=session_id(r.pair_id, r.sequence),
+            pair_id=r.pair_id,
+            program_id=series.program_id,
+            meeting_id=meeting_id(series.series_id, r.sequence) if series.together else None,
+            format=series.format,
+            sequence=r.sequence,
+            status=ViewStatus.UNSCHEDULABLE,
+            starts_at=None,
+            ends_at=None,
+            mentor_id=series.mentor.employee_id,
+            mentee_id=mentees.get(r.pair_id, ""),
+            week_starts_on=r.first,
+            unschedulable_reason=r.reason,
+        )
+        for r in series.reported
+        if pair_id is None or r.pair_id == pair_id
+    ]
+
+
 def _sorted_page(views: list[SessionView], paging: Paging) -> Page[SessionView]:
     views.sort(key=lambda v: (v.sequence, v.starts_at is None, v.starts_at, v.pair_id))
     return Page(total=len(views), items=views[paging.skip : paging.skip + paging.limit])
@@ -126,6 +150,7 @@ async def pair_sessions(
     members = (series.mentor.employee_id, pair.mentee.employee_id if pair else "")
     require_member_or_manager(caller, members, await uow.programs.get(series.program_id))
     views = [of_session(s) for s in await uow.sessions.of_pair(pair_id)]
+    views += _reported(series, pair_id)
     views += [v for w in series.planned for v in _planned(series, w) if v.pair_id == pair_id]
     return _sorted_page(views, paging)
 
@@ -144,10 +169,8 @@ async def person_sessions(
     for series in await uow.series.of_people([employee_id]):
         if visible is not None and series.program_id not in visible:
             continue
-        for week in series.planned:
-            views += [
-                v for v in _planned(series, week) if employee_id in (v.mentor_id, v.mentee_id)
-            ]
+        extra = _reported(series) + [v for w in series.planned for v in _planned(series, w)]
+        views += [v for v in extra if employee_id in (v.mentor_id, v.mentee_id)]
     return _sorted_page(views, paging)
 
 
