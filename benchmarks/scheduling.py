@@ -1,7 +1,7 @@
 """Scheduling benchmark: placing the series of 50,000 pairs, and consuming PairCreated through
 the live scheduling service.
 
-    uv run python benchmarks/scheduling.py                     # 50,000 pairs placed, 10,000 served
+    uv run python benchmarks/scheduling.py                     # 50,000 pairs placed, 5,000 served
     uv run python benchmarks/scheduling.py --pairs 5000 --served 2000
 
 1. Placement (in-process, the domain the service runs): a synthetic company of twice as many
@@ -343,7 +343,7 @@ async def count_records(bootstrap: str, topic: str) -> int:
 @app.command()
 def main(
     pairs: Annotated[int, typer.Option(help="pairs placed in-process")] = 50_000,
-    served: Annotated[int, typer.Option(help="PairCreated consumed by the live service")] = 10_000,
+    served: Annotated[int, typer.Option(help="PairCreated consumed by the live service")] = 5_000,
     baseline_pairs: Annotated[
         int, typer.Option(help="pairs for the zoneinfo-only baseline")
     ] = 5_000,

@@ -10,7 +10,7 @@ import icalendar
 import recurring_ical_events
 
 from tandem_contracts import Event, decode
-from tandem_contracts.events import PairEnded, PairEndReason, SessionScheduled
+from tandem_contracts.events import PairEnded, PairEndReason, ProgramClosed, SessionScheduled
 from tandem_contracts.topics import SCHEDULING
 from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.testing import ReadRecord, wait_until
@@ -71,6 +71,20 @@ async def test_pair_ended_cancels_every_future_session_within_two_seconds(
     elapsed = time.monotonic() - started
     assert len(cancelled) == 4, f"{len(cancelled)} cancelled after {elapsed:.2f} s"
     assert {data(r)["reason"] for r in cancelled} == {"pair_ended"}
+
+
+async def test_program_closed_cancels_every_future_session_within_two_seconds(
+    scheduling: Scheduling,
+) -> None:
+    pairs = [pair_created(f"p{n}", mentor=f"t{n}", mentee=f"m{n}") for n in range(3)]
+    await scheduling.publish(opened(), *pairs, source="/tandem/pairing")
+    await scheduling.events_of_type(SCHEDULING, "session_scheduled.v1", 12)
+    started = time.monotonic()
+    await scheduling.publish(ProgramClosed(program_id="prog", closed_at=NOW), source="/p")
+    cancelled = await scheduling.events_of_type(SCHEDULING, "session_cancelled.v1", 12, 2.0)
+    elapsed = time.monotonic() - started
+    assert len(cancelled) == 12, f"{len(cancelled)} cancelled after {elapsed:.2f} s"
+    assert {data(r)["reason"] for r in cancelled} == {"program_closed"}
 
 
 async def test_attendance_becomes_session_held_and_errors_are_clear(

@@ -27,7 +27,9 @@ class SchedulingRules(BaseModel):
     confirm_within_hours: float = Field(
         default=48, gt=0, le=24 * 60, description="After the end; then unconfirmed = missed"
     )
-    tick_interval_s: float = Field(default=1.0, gt=0, le=300)
+    tick_interval_s: float = Field(
+        default=5.0, gt=0, le=300, description="Reminders, expiry and the horizon need no finer"
+    )
     tick_batch: int = Field(default=200, ge=1, le=10_000)
     close_batch: int = Field(
         default=2_000, ge=1, le=50_000, description="Sessions a closing program cancels per chunk"

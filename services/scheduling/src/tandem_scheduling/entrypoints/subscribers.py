@@ -67,7 +67,7 @@ def register(runtime: ServiceRuntime[Uow], rules: SchedulingRules) -> None:
         if isinstance(event, ProgramOpened):
             await lifecycle.on_program_opened(event, uow)
         elif isinstance(event, ProgramClosed):
-            await lifecycle.on_program_closed(event, uow)
+            await lifecycle.on_program_closed(event, uow, rules.close_batch)
         elif isinstance(event, PairEnded):
             await lifecycle.on_pair_ended(event, uow)
 

@@ -48,28 +48,31 @@ def register(runtime: ServiceRuntime[MongoSchedulingUnitOfWork], rules: Scheduli
     )
 
     async def run() -> None:
-        while True:
-            try:
-                if await lease.acquire():
-                    done = await tick(runtime.unit_of_work, rules, still_ours=lease.acquire)
-                    for job, count in done.items():
-                        handled.labels(job).inc(count)
-                    ticks.inc()
-                    last.set_to_current_time()
-                    if any(done.values()):
-                        log.info("ticker ran", **done)
-            except asyncio.CancelledError:  # shutting down: hand the lease over at once
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(lease.release(), 2.0)
-                raise
-            except TickFailed as exc:  # the others ran; the next tick retries the failed ones
-                for job, count in exc.done.items():
+        try:
+            while True:
+                await one_pass()
+                await asyncio.sleep(rules.tick_interval_s)
+        finally:  # shutting down: hand the lease over at once
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(lease.release()), 2.0)
+
+    async def one_pass() -> None:
+        try:
+            if await lease.acquire():
+                done = await tick(runtime.unit_of_work, rules, still_ours=lease.acquire)
+                for job, count in done.items():
                     handled.labels(job).inc(count)
-                failures.inc()
-                log.warning("ticker jobs failed", error_classes=str(exc))
-            except Exception as exc:  # the next tick retries; nothing was committed half-way
-                failures.inc()
-                log.warning("ticker failed", error_class=type(exc).__name__)
-            await asyncio.sleep(rules.tick_interval_s)
+                ticks.inc()
+                last.set_to_current_time()
+                if any(done.values()):
+                    log.info("ticker ran", **done)
+        except TickFailed as exc:  # the others ran; the next tick retries the failed ones
+            for job, count in exc.done.items():
+                handled.labels(job).inc(count)
+            failures.inc()
+            log.warning("ticker jobs failed", error_classes=str(exc))
+        except Exception as exc:  # the next tick retries; nothing was committed half-way
+            failures.inc()
+            log.warning("ticker failed", error_class=type(exc).__name__)
 
     runtime.background(run)

@@ -29,12 +29,15 @@ async def on_program_opened(event: ProgramOpened, uow: SchedulingUnitOfWork) -> 
     await uow.programs.put(program.model_copy(update={"manager_ids": managers}))
 
 
-async def on_program_closed(event: ProgramClosed, uow: SchedulingUnitOfWork) -> None:
-    """Marks the program closed; the ticker cancels its sessions in chunks right after (a
-    50,000-pair program has too many for one transaction)."""
+async def on_program_closed(event: ProgramClosed, uow: SchedulingUnitOfWork, chunk: int) -> None:
+    """Marks the program closed and cancels its first `chunk` sessions at once (all of a small
+    program's); the ticker cancels the rest of a large one in further chunks (a 50,000-pair
+    program has too many for one transaction)."""
     known = await uow.programs.get(event.program_id)
-    program = known or Program(program_id=event.program_id)
-    await uow.programs.put(program.close(event.closed_at))
+    program = (known or Program(program_id=event.program_id)).close(event.closed_at)
+    await uow.programs.put(program)
+    if program.winding_down:
+        await wind_down(program, uow, chunk)
 
 
 async def wind_down(program: Program, uow: SchedulingUnitOfWork, limit: int) -> bool:
