@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from tandem_servicekit.logging import get_logger
-from tandem_servicekit.mongo import Document
+from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.publisher import ProducerRecord, Publisher
 from tandem_servicekit.settings import OutboxSettings
 from tandem_servicekit.uow import OUTBOX
@@ -138,10 +138,11 @@ class OutboxRelay:
                     for entry in batch
                 ]
             )
-            await self._db[OUTBOX].update_many(
-                {"_id": {"$in": [entry["_id"] for entry in batch]}},
-                {"$set": {"published_at": datetime.now(UTC)}},
-            )
+            sent_at = datetime.now(UTC)
+            for chunk in in_chunks(entry["_id"] for entry in batch):
+                await self._db[OUTBOX].update_many(
+                    {"_id": {"$in": chunk}}, {"$set": {"published_at": sent_at}}
+                )
             for entry in batch:
                 self._metrics.published.labels(entry["topic"]).inc()
             sent += len(batch)
