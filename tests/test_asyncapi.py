@@ -40,6 +40,7 @@ EXPECTED = {
     },
     "scheduling": {
         ("receive", HR_EMPLOYEES): {
+            "org.tandem.hr.employee_hired.v1",
             "org.tandem.hr.employee_updated.v1",
             "org.tandem.hr.employee_departed.v1",
             ERASURE,
