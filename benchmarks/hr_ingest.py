@@ -27,14 +27,13 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from measure import Throughput, cpu_model, processed, until
 from rich.console import Console
 from rich.table import Table
 
@@ -52,33 +51,6 @@ app = typer.Typer(add_completion=False)
 console = Console(width=160)
 SEED = 7
 DEPARTURE_RATE = 10.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-@dataclass
-class IngestResult:
-    label: str
-    records: int
-    seconds: float
-    first_s: float
-
-    @property
-    def rate(self) -> float:
-        return self.records / self.seconds
-
-    @property
-    def steady_rate(self) -> float:
-        rest = self.seconds - self.first_s
-        return (self.records - 1) / rest if rest > 0 else float("nan")
 
 
 class Bench:
@@ -109,16 +81,7 @@ class Bench:
         wait_ready(running, timeout_s=120)
         return running, prefix
 
-    async def processed(self, http: httpx.AsyncClient, topic: str) -> float:
-        text = (await http.get("/metrics")).text
-        total = 0.0
-        for line in text.splitlines():
-            counted = 'outcome="processed"' in line or 'outcome="duplicate"' in line
-            if line.startswith("tandem_consumer_records_total{") and counted:
-                total += float(line.rsplit(" ", 1)[1]) if f'topic="{topic}"' in line else 0.0
-        return total
-
-    async def ingest(self, label: str, events: list[Event], batch_max_records: int) -> IngestResult:
+    async def ingest(self, label: str, events: list[Event], batch_max_records: int) -> Throughput:
         running, prefix = self.start_pairing(batch_max_records)
         try:
             url = running.services["pairing"].url
@@ -132,12 +95,12 @@ class Bench:
                 first = await until(lambda: self._at_least(http, topic, 1))
                 done = await until(lambda: self._at_least(http, topic, len(records)), 3600)
             await publisher.stop()
-            return IngestResult(label, len(records), done - started, first - started)
+            return Throughput(label, len(records), done - started, first - started)
         finally:
             running.stop()
 
     async def _at_least(self, http: httpx.AsyncClient, topic: str, n: int) -> bool:
-        return await self.processed(http, topic) >= n
+        return await processed(http, topic) >= n
 
     async def departures(
         self, people: list[SyntheticPerson], count: int, background: list[Event]
@@ -261,16 +224,7 @@ class EndedReader:
         await self._consumer.stop()
 
 
-async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 600) -> float:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await check():
-            return time.monotonic()
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the service did not get there in time")
-
-
-async def insert_many_rates(stack: StackInfo, people: list[SyntheticPerson]) -> list[IngestResult]:
+async def insert_many_rates(stack: StackInfo, people: list[SyntheticPerson]) -> list[Throughput]:
     """The same documents the projection stores, written with plain insert_many; and the floor
     of an idempotent projection: those documents plus one inbox marker each, 500 per
     transaction (what any transactional-inbox consumer must write, before reading anything)."""
@@ -300,7 +254,7 @@ async def insert_many_rates(stack: StackInfo, people: list[SyntheticPerson]) -> 
     for start in range(0, len(docs), 1000):
         await collection.insert_many(docs[start : start + 1000], ordered=False)
         first = first or time.monotonic()
-    raw = IngestResult(
+    raw = Throughput(
         "raw insert_many (1,000 per call)", len(docs), time.monotonic() - started, first - started
     )
     await client.drop_database("bench_baseline")
@@ -317,7 +271,7 @@ async def insert_many_rates(stack: StackInfo, people: list[SyntheticPerson]) -> 
             await db["inbox"].insert_many(markers, session=session)
             await session.commit_transaction()
         first = first or time.monotonic()
-    floor = IngestResult(
+    floor = Throughput(
         "documents + inbox markers, 500 per transaction",
         len(docs),
         time.monotonic() - started,
@@ -376,7 +330,7 @@ async def run(
     per_record: int,
     departures: int,
     company_size: int,
-) -> tuple[list[IngestResult], dict[str, list[float]]]:
+) -> tuple[list[Throughput], dict[str, list[float]]]:
     bench = Bench(stack, workdir)
     results = await insert_many_rates(stack, people)
     console.print(f"baselines done: {results[0].rate:,.0f} and {results[1].rate:,.0f} docs/s")
@@ -396,7 +350,7 @@ async def run(
     return results, latencies
 
 
-def report(results: list[IngestResult], latencies: dict[str, list[float]]) -> None:
+def report(results: list[Throughput], latencies: dict[str, list[float]]) -> None:
     baseline = results[0].rate
     table = Table(title="HR ingest into the pairing projection (embedded stack, this machine)")
     for column in (

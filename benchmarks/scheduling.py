@@ -32,7 +32,7 @@ import resource
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +43,7 @@ from typing import Annotated
 import httpx
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from measure import Throughput, cpu_model, processed, until
 from rich.console import Console
 from rich.table import Table
 
@@ -66,16 +67,6 @@ SEED = 11
 WEEKS = 26
 MINUTES = 45
 BATCH = 500
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def peak_rss_mb() -> float:
@@ -202,42 +193,7 @@ def place_all(label: str, events: list[PairCreated], after: datetime) -> Placeme
     return Placement(label, len(events), seconds, first, placed, unschedulable, peak_rss_mb())
 
 
-@dataclass
-class Served:
-    label: str
-    records: int
-    seconds: float
-    first_s: float
-
-    @property
-    def rate(self) -> float:
-        return self.records / self.seconds
-
-    @property
-    def steady_rate(self) -> float:
-        rest = self.seconds - self.first_s
-        return (self.records - 1) / rest if rest > 0 else float("nan")
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 3600) -> float:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await check():
-            return time.monotonic()
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the service did not get there in time")
-
-
-async def processed(http: httpx.AsyncClient, topic: str) -> float:
-    total = 0.0
-    for line in (await http.get("/metrics")).text.splitlines():
-        counted = 'outcome="processed"' in line or 'outcome="duplicate"' in line
-        if line.startswith("tandem_consumer_records_total{") and counted and f'"{topic}"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
-async def raw_consume(bootstrap: str, topic: str, count: int) -> Served:
+async def raw_consume(bootstrap: str, topic: str, count: int) -> Throughput:
     """The broker's consume rate for the same records: read, nothing else."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
@@ -258,14 +214,14 @@ async def raw_consume(bootstrap: str, topic: str, count: int) -> Served:
             seen += sum(len(records) for records in batch.values())
             if seen and not first:
                 first = time.monotonic() - started
-        return Served(
+        return Throughput(
             "broker raw consume (aiokafka, no processing)", seen, time.monotonic() - started, first
         )
     finally:
         await consumer.stop()
 
 
-async def serve(stack: StackInfo, workdir: Path, events: list[PairCreated]) -> list[Served]:
+async def serve(stack: StackInfo, workdir: Path, events: list[PairCreated]) -> list[Throughput]:
     prefix = "benchsch."
     running = start_services(
         stack,
@@ -306,7 +262,7 @@ async def serve(stack: StackInfo, workdir: Path, events: list[PairCreated]) -> l
             first = await until(lambda: _at_least(http, topic, 2))
             done = await until(lambda: _at_least(http, topic, len(records)))
         await publisher.stop()
-        service = Served(
+        service = Throughput(
             "scheduling service (plan, store, publish horizon)",
             len(records),
             done - started,
@@ -406,7 +362,7 @@ def report_placement(results: list[Placement], before_mb: float) -> None:
     console.print(f"process RSS before placing: {before_mb:,.0f} MB")
 
 
-def report_service(figures: list[Served]) -> None:
+def report_service(figures: list[Throughput]) -> None:
     baseline = figures[0].rate
     table = Table(title="PairCreated through the live scheduling service (embedded stack)")
     for column in (
