@@ -67,6 +67,8 @@ SEED = 11
 WEEKS = 26
 MINUTES = 45
 BATCH = 500
+LARGE_CACHE = "1G"
+"""The embedded database's default 256 MB cache overflows ("WT_CACHE_FULL") in this run."""
 
 
 def peak_rss_mb() -> float:
@@ -322,7 +324,7 @@ def main(
         )
     report_placement(results, before_mb)
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
-        stack = start_stack(Path(tmp) / "stack")
+        stack = start_stack(Path(tmp) / "stack", mongo_cache=LARGE_CACHE)
         try:
             figures = asyncio.run(serve(stack, Path(tmp), events[:served]))
         finally:
