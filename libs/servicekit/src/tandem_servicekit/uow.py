@@ -276,6 +276,32 @@ class MongoUnitOfWork(TrackingUnitOfWork):
             await self._session.end_session()
             self._session = None
 
+    async def rename_person(
+        self,
+        employee_id: str,
+        pseudonym: str,
+        *,
+        fields: Iterable[tuple[str, str]] = (),
+        lists: Iterable[tuple[str, str]] = (),
+    ) -> int:
+        """Erasure's common part: the pseudonym replaces the id in each (collection, field)
+        holding it and in each (collection, array field) listing it; documents changed."""
+        changed = 0
+        for collection, field in fields:
+            result = await self.db[collection].update_many(
+                {field: employee_id}, {"$set": {field: pseudonym}}, session=self.session
+            )
+            changed += result.modified_count
+        for collection, field in lists:
+            result = await self.db[collection].update_many(
+                {field: employee_id},
+                {"$set": {f"{field}.$[who]": pseudonym}},
+                array_filters=[{"who": employee_id}],
+                session=self.session,
+            )
+            changed += result.modified_count
+        return changed
+
     async def remember_erased(self, employee_id: str) -> None:
         erased = {"_id": erased_digest(employee_id)}
         await self.db[ERASED].replace_one(erased, erased, upsert=True, session=self.session)

@@ -52,18 +52,22 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
             }
             await db["employees"].insert_one(tombstone, session=s)
             changed += 1
-        renames = [
-            ("employees", "manager_id"),
-            ("enrollments", "employee_id"),
-            ("pairs", "mentor_id"),
-            ("pairs", "mentee_id"),
-            ("run_unmatched", "employee_id"),
-        ]
-        for collection, field in renames:
-            result = await db[collection].update_many(
-                {field: employee_id}, {"$set": {field: pseudonym}}, session=s
-            )
-            changed += result.modified_count
+        changed += await self.rename_person(
+            employee_id,
+            pseudonym,
+            fields=[
+                ("employees", "manager_id"),
+                ("enrollments", "employee_id"),
+                ("pairs", "mentor_id"),
+                ("pairs", "mentee_id"),
+                ("run_unmatched", "employee_id"),
+            ],
+            lists=[
+                ("enrollments", "avoid_employee_ids"),
+                ("enrollments", "preferred_employee_ids"),
+                ("programs", "manager_ids"),
+            ],
+        )
         own = await db["enrollments"].update_many(
             {"employee_id": pseudonym},
             {
@@ -77,17 +81,4 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
             session=s,
         )
         changed += own.modified_count
-        lists = [
-            ("enrollments", "avoid_employee_ids"),
-            ("enrollments", "preferred_employee_ids"),
-            ("programs", "manager_ids"),
-        ]
-        for collection, field in lists:
-            result = await db[collection].update_many(
-                {field: employee_id},
-                {"$set": {f"{field}.$[who]": pseudonym}},
-                array_filters=[{"who": employee_id}],
-                session=s,
-            )
-            changed += result.modified_count
         return changed + await self.scrub_outbox(employee_id, pseudonym)

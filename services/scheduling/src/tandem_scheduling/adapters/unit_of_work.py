@@ -82,12 +82,5 @@ class MongoSchedulingUnitOfWork(MongoUnitOfWork):
             )
             changed += result.modified_count
         lists = [("series", "people"), ("sessions", "participants"), ("programs", "manager_ids")]
-        for collection, field in lists:
-            result = await db[collection].update_many(
-                {field: employee_id},
-                {"$set": {f"{field}.$[who]": pseudonym}},
-                array_filters=[{"who": employee_id}],
-                session=s,
-            )
-            changed += result.modified_count
+        changed += await self.rename_person(employee_id, pseudonym, lists=lists)
         return changed + await self.scrub_outbox(employee_id, pseudonym)
