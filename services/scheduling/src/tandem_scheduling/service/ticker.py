@@ -1,10 +1,6 @@
 """The time-driven rules, one chunk per unit of work: publish what nears the horizon, remind,
-report unconfirmed sessions missed, wind down closed programs.
-
-Each chunk changes the stored state (a session's `reminder_at` cleared, its status set) in the
-same transaction as the events it writes, so a chunk is applied once: a crash before the
-commit repeats it, a crash after finds nothing left. After downtime the loop catches up.
-"""
+report unconfirmed sessions missed, wind down closed programs (a session's `reminder_at` is
+cleared, its status set, in the transaction that writes its event)."""
 
 from __future__ import annotations
 
@@ -15,6 +11,7 @@ from tandem_scheduling.service.lifecycle import wind_down
 from tandem_scheduling.service.planning import materialise
 from tandem_scheduling.service.ports import SchedulingUnitOfWork
 from tandem_scheduling.settings import SchedulingRules
+from tandem_servicekit import ticking
 
 
 async def publish_due(uow: SchedulingUnitOfWork, rules: SchedulingRules) -> int:
@@ -62,31 +59,14 @@ async def tick(
     rules: SchedulingRules,
     still_ours: Callable[[], Awaitable[bool]] = _always,
 ) -> dict[str, int]:
-    """Every job, chunk after chunk, until it has nothing left or `still_ours` (the lease,
-    renewed before each chunk) says another replica has taken over; how much each did."""
-    done: dict[str, int] = {}
-    failed: list[BaseException] = []
-    for job in JOBS:
-        total = 0
-        try:
-            while await still_ours():
-                async with new_uow() as uow:
-                    handled = await job(uow, rules)
-                total += handled
-                if handled == 0:
-                    break
-        except Exception as exc:  # one failing job must not stop the others
-            failed.append(exc)
-        done[job.__name__] = total
-    if failed:
-        raise TickFailed(done, failed)
-    return done
+    """Every scheduling job under `rules` (see servicekit's `ticking.tick`)."""
+    jobs = [_bound(job, rules) for job in JOBS]
+    return await ticking.tick(new_uow, jobs, still_ours)
 
 
-class TickFailed(Exception):
-    """Some jobs failed (the others ran); `done` says what was handled."""
+def _bound(job: Job, rules: SchedulingRules) -> ticking.Job[SchedulingUnitOfWork]:
+    async def chunk(uow: SchedulingUnitOfWork) -> int:
+        return await job(uow, rules)
 
-    def __init__(self, done: dict[str, int], failures: list[BaseException]) -> None:
-        super().__init__(", ".join(type(f).__name__ for f in failures))
-        self.done = done
-        self.failures = failures
+    chunk.__name__ = job.__name__
+    return chunk
