@@ -1,6 +1,20 @@
 """Every event model, grouped by the stream that carries it."""
 
-from tandem_contracts.events.feedback import CompetenceAssessed, FeedbackSubmitted
+from tandem_contracts.events.feedback import (
+    AssessmentDue,
+    AssessmentOverdue,
+    AssessmentPhase,
+    CompetenceAssessed,
+    FeedbackReminderDue,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    GoalAchieved,
+    GoalProgressed,
+    GoalSet,
+    SurveyAnswered,
+    SurveyDue,
+    SurveyKind,
+)
 from tandem_contracts.events.hr import (
     EmployeeDeparted,
     EmployeeErasureRequested,
@@ -31,6 +45,17 @@ from tandem_contracts.events.scheduling import (
 )
 
 __all__ = [
+    "AssessmentDue",
+    "AssessmentOverdue",
+    "AssessmentPhase",
+    "FeedbackReminderDue",
+    "FeedbackRequested",
+    "GoalAchieved",
+    "GoalProgressed",
+    "GoalSet",
+    "SurveyAnswered",
+    "SurveyDue",
+    "SurveyKind",
     "CompetenceAssessed",
     "EmployeeDeparted",
     "EmployeeErasureRequested",
