@@ -16,6 +16,7 @@ from tandem_contracts import topics
 from tandem_contracts.base import Event, Identifier, UtcDatetime
 from tandem_contracts.values import Role, TopicName
 
+
 class _PairEvent(Event, topic=topics.FEEDBACK, key="pair_id"):
     pair_id: Identifier
     program_id: Identifier
@@ -143,10 +144,10 @@ class CompetenceAssessed(_PairEvent, type="org.tandem.feedback.competence_assess
 
 class SurveyKind(StrEnum):
     MQS = "mqs"
-    """Mentoring Quality Score: each participant rates the relationship 1–5, on day 30 of the
+    """Mentoring Quality Score: each participant rates the relationship 1-5, on day 30 of the
     pair and then every 60 days."""
     NPS = "nps"
-    """Net Promoter Score: 0–10, would you recommend this program to a colleague; at the end."""
+    """Net Promoter Score: 0-10, would you recommend this program to a colleague; at the end."""
 
 
 class SurveyDue(_PairEvent, type="org.tandem.feedback.survey_due.v1"):
@@ -167,11 +168,11 @@ class SurveyAnswered(_PairEvent, type="org.tandem.feedback.survey_answered.v1"):
     survey_id: Identifier
     kind: SurveyKind
     respondent_role: Role
-    score: int = Field(ge=0, le=10, description="MQS 1–5, NPS 0–10")
+    score: int = Field(ge=0, le=10, description="MQS 1-5, NPS 0-10")
     answered_at: UtcDatetime
 
     @model_validator(mode="after")
     def _score_in_scale(self) -> SurveyAnswered:
         if self.kind is SurveyKind.MQS and not 1 <= self.score <= 5:
-            raise ValueError("an MQS score is 1–5")
+            raise ValueError("an MQS score is 1-5")
         return self

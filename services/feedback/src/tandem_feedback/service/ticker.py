@@ -1,0 +1,85 @@
+"""The time-driven rules, one chunk per unit of work: finish closed programs' pairs, open
+assessment rounds and surveys that have come due, report overdue rounds, remind about missing
+session feedback. Each item's `wake_at` moves on in the transaction that writes its event."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from tandem_feedback.domain.checkpoints import WindowStatus
+from tandem_feedback.service.pairs import open_due_rounds, open_due_surveys, wind_down
+from tandem_feedback.service.ports import FeedbackUnitOfWork
+from tandem_feedback.settings import FeedbackRules
+from tandem_servicekit import ticking
+
+W = TypeVar("W", bound=Any)
+
+
+def _settled(items: Iterable[W], now: datetime) -> list[W]:
+    """Whatever a job looked at never wakes it again for the same instant (no busy loop)."""
+    return [
+        i.model_copy(update={"wake_at": None}) if i.wake_at is not None and i.wake_at <= now else i
+        for i in items
+    ]
+
+
+async def wind_down_closed(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
+    programs = await uow.programs.closing(1)
+    for program in programs:
+        await wind_down(program, uow, rules)
+    await uow.commit()
+    return len(programs)
+
+
+async def advance_rounds(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
+    now = uow.clock.now()
+    due = await uow.rounds.due(now, rules.tick_batch)
+    opened = open_due_rounds(due, now, rules)
+    reported = [r.report_overdue(now) if r.status is WindowStatus.OPEN else r for r in opened]
+    await uow.rounds.put_many(_settled(reported, now))
+    await uow.commit()
+    return len(due)
+
+
+async def open_surveys(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
+    now = uow.clock.now()
+    due = await uow.surveys.due(now, rules.tick_batch)
+    await uow.surveys.put_many(_settled(open_due_surveys(due, now), now))
+    await uow.commit()
+    return len(due)
+
+
+async def remind_feedback(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
+    now = uow.clock.now()
+    due = await uow.sessions.due(now, rules.tick_batch)
+    await uow.sessions.put_many(_settled((s.remind(now) for s in due), now))
+    await uow.commit()
+    return len(due)
+
+
+Job = Callable[[FeedbackUnitOfWork, FeedbackRules], Awaitable[int]]
+JOBS: tuple[Job, ...] = (wind_down_closed, advance_rounds, open_surveys, remind_feedback)
+
+
+async def _always() -> bool:
+    return True
+
+
+async def tick(
+    new_uow: Callable[[], AbstractAsyncContextManager[FeedbackUnitOfWork]],
+    rules: FeedbackRules,
+    still_ours: Callable[[], Awaitable[bool]] = _always,
+) -> dict[str, int]:
+    """Every feedback job under `rules` (see servicekit's `ticking.tick`)."""
+    return await ticking.tick(new_uow, [_bound(job, rules) for job in JOBS], still_ours)
+
+
+def _bound(job: Job, rules: FeedbackRules) -> ticking.Job[FeedbackUnitOfWork]:
+    async def chunk(uow: FeedbackUnitOfWork) -> int:
+        return await job(uow, rules)
+
+    chunk.__name__ = job.__name__
+    return chunk
