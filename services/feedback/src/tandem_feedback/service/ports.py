@@ -56,7 +56,7 @@ class SessionFeedbackRepository(PairScoped[SessionFeedback], Protocol):
         ...
 
     async def given_by(self, employee_id: str, paging: Paging) -> Page[SessionFeedback]:
-        """Sessions this person gave feedback on, newest first."""
+        """Sessions this person gave feedback on, in the order they were held."""
         ...
 
 
