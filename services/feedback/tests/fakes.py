@@ -17,7 +17,6 @@ from tandem_servicekit.clock import Clock
 from tandem_servicekit.repository import M, Page, Paging
 from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
 
-
 _LATER = timedelta(seconds=1)
 
 
@@ -100,6 +99,13 @@ class FakeFeedbackUnitOfWork(FakeUnitOfWork):
         self.rounds = FakeRounds(self.tracker)
         self.surveys = FakeSurveys(self.tracker)
         self.erased: set[str] = set()
+        self.locked: list[set[str]] = []
+
+    async def lock_pairs(self, pair_ids: Iterable[str]) -> None:
+        self.locked.append(set(pair_ids))
+
+    async def lock_people(self, employee_ids: Iterable[str]) -> None:
+        self.locked.append(set(employee_ids))
 
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         return self.erased & set(employee_ids)

@@ -66,8 +66,10 @@ async def on_sessions_held(
             held_at=event.held_at,
         )
         pair = await uow.pairs.get(event.pair_id)
-        if pair is not None:  # else requested when the pair's PairCreated arrives
+        if pair is not None:
             session = session.request(pair, now, rules.remind_after)
+        else:  # requested when the pair's PairCreated arrives (which takes the same lock)
+            await uow.lock_pairs([event.pair_id])
         await uow.sessions.put(session)
 
 

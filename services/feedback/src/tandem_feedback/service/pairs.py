@@ -66,6 +66,7 @@ async def on_pair_created(
     if await uow.pairs.get(event.pair_id) is not None:
         return  # announced again: the pair's sheet and windows exist already
     members = (event.mentor.employee_id, event.mentee.employee_id)
+    await uow.lock_people(members)  # an erasure running alongside conflicts and waits
     if await uow.erased_among(members):
         return  # announced before an erasure: not recorded again
     now = uow.clock.now()
@@ -103,6 +104,7 @@ async def on_pair_created(
     await uow.sheets.put(GoalSheet(**common, topics=pair.topics))
     await uow.rounds.put_many([baseline, *rounds[1:]])
     await uow.surveys.put_many(surveys)
+    await uow.lock_pairs([pair.pair_id])
     waiting = await uow.sessions.awaiting_pair(pair.pair_id)
     await uow.sessions.put_many(s.request(pair, now, rules.remind_after) for s in waiting)
     program = await uow.programs.get(pair.program_id)

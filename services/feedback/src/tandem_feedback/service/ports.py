@@ -80,6 +80,17 @@ class FeedbackUnitOfWork(UnitOfWork, Protocol):
     @property
     def surveys(self) -> SurveyRepository: ...
 
+    async def lock_pairs(self, pair_ids: Iterable[str]) -> None:
+        """Write a marker per pair in this transaction, so a held session stored while its pair
+        is unknown and the pair's arrival cannot commit side by side unseen: the second gets a
+        write conflict and is retried with the first one's writes in view."""
+        ...
+
+    async def lock_people(self, employee_ids: Iterable[str]) -> None:
+        """The same per person (keyed by a digest of the id): a pair recorded and its member's
+        erasure cannot commit side by side unseen."""
+        ...
+
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         """Which of these people were erased: pairs naming them are not recorded."""
         ...
