@@ -13,14 +13,20 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tandem_contracts import encode
-from tandem_contracts.events import EmployeeHired, PairCreated, PairMember, ProgramOpened
+from tandem_contracts.events import (
+    EmployeeHired,
+    PairCreated,
+    PairMember,
+    ProgramOpened,
+    SessionHeld,
+)
 from tandem_contracts.examples import AT
 from tandem_contracts.values import Availability, ProgramFormat
 from tandem_devkit.embedded import StackInfo
@@ -170,7 +176,86 @@ async def seed_scheduling(url: str, stack: StackInfo, prefix: str) -> dict[str, 
     }
 
 
-SEEDS = {"pairing": seed_pairing, "scheduling": seed_scheduling}
+async def seed_feedback(url: str, stack: StackInfo, prefix: str) -> dict[str, str]:
+    """A program the seeder manages, a pair with the seeder as mentee and a held session, and a
+    goal of the seeder's, so the feedback routes reach their logic."""
+    kafka = KafkaSettings(
+        bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED, topic_prefix=prefix
+    )
+    start = date.today() - timedelta(days=40)
+    member = {"languages": ("en",), "availability": Availability.model_validate(ALL_DAY)}
+    events = [
+        ProgramOpened(
+            program_id="st-fb-prog",
+            name="Contract",
+            starts_on=start,
+            ends_on=start + timedelta(weeks=26),
+            duration_weeks=26,
+            cadence_weeks=1,
+            session_minutes=30,
+            format=ProgramFormat.ONE_TO_ONE,
+            topics=("ai_tools",),
+            manager_ids=(SEEDER,),
+            opened_at=AT,
+        ),
+        PairCreated(
+            pair_id="st-fb-pair",
+            program_id="st-fb-prog",
+            mentor=PairMember(employee_id="st-fb-mentor", enrollment_id="st-en-3", **member),
+            mentee=PairMember(employee_id=SEEDER, enrollment_id="st-en-4", **member),
+            topics=("ai_tools",),
+            cadence_weeks=1,
+            session_minutes=30,
+            starts_on=start,
+            ends_on=start + timedelta(weeks=26),
+            score=1.0,
+            created_at=datetime.combine(start, datetime.min.time(), UTC),
+        ),
+        SessionHeld(
+            session_id="st-fb-session",
+            pair_id="st-fb-pair",
+            program_id="st-fb-prog",
+            held_at=datetime.combine(start, datetime.min.time(), UTC) + timedelta(days=7),
+            duration_minutes=30,
+        ),
+    ]
+    producer = KafkaPublisher(kafka, client_id="st-feedback")
+    await producer.start()
+    await producer.send_many(
+        [ProducerRecord.of(encode(e, source="/tandem/seed"), prefix) for e in events]
+    )
+    await producer.stop()
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, headers=stack.auth_headers(SEEDER)
+    ) as http:
+
+        async def requested() -> bool:
+            reply = await http.get("/sessions/st-fb-session/feedback")
+            return reply.status_code == 404 and "not given" in reply.text
+
+        await wait_until(requested, timeout_s=30)
+        goal = await http.post(
+            "/pairs/st-fb-pair/goals",
+            json={
+                "topic_name": "ai_tools",
+                "description": "Prompts",
+                "target_level": 4,
+                "milestones": [{"title": "First prompt"}],
+            },
+        )
+        goal.raise_for_status()
+    return {
+        "path.session_id": "st-fb-session",
+        "path.pair_id": "st-fb-pair",
+        "path.program_id": "st-fb-prog",
+        "path.employee_id": SEEDER,
+        "path.goal_id": goal.json()["goal_id"],
+        "path.milestone_id": goal.json()["milestones"][0]["milestone_id"],
+        "path.survey_id": "st-fb-pair.mqs.1",
+    }
+
+
+SEEDS = {"pairing": seed_pairing, "scheduling": seed_scheduling, "feedback": seed_feedback}
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -11,7 +11,7 @@ import pytest
 from pydantic.json_schema import models_json_schema
 
 from tandem_contracts import EVENTS_BY_TYPE
-from tandem_contracts.topics import HR_EMPLOYEES, PAIRING, PRIVACY, SCHEDULING
+from tandem_contracts.topics import FEEDBACK, HR_EMPLOYEES, PAIRING, PRIVACY, SCHEDULING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import service_settings
 
@@ -62,7 +62,32 @@ EXPECTED = {
         },
         ("send", PRIVACY): {ERASED},
     },
-    "feedback": SKELETON,
+    "feedback": {
+        **SKELETON,
+        ("receive", PAIRING): {
+            "org.tandem.pairing.program_opened.v1",
+            "org.tandem.pairing.program_closed.v1",
+            "org.tandem.pairing.pair_created.v1",
+            "org.tandem.pairing.pair_ended.v1",
+        },
+        ("receive", SCHEDULING): {"org.tandem.scheduling.session_held.v1"},
+        ("send", FEEDBACK): {
+            f"org.tandem.feedback.{name}.v1"
+            for name in (
+                "goal_set",
+                "goal_progressed",
+                "goal_achieved",
+                "feedback_requested",
+                "feedback_reminder_due",
+                "feedback_submitted",
+                "assessment_due",
+                "assessment_overdue",
+                "competence_assessed",
+                "survey_due",
+                "survey_answered",
+            )
+        },
+    },
     "metrics": SKELETON,
 }
 

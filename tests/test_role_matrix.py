@@ -24,6 +24,7 @@ from tandem_contracts.events import (
     PairCreated,
     PairMember,
     ProgramOpened,
+    SessionHeld,
 )
 from tandem_contracts.examples import AT
 from tandem_contracts.values import Availability, ProgramFormat, WeeklySlot
@@ -80,6 +81,22 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/sessions/{session_id}/attendance"): {"participant (self)"},
     ("POST", "/sessions/{session_id}/reschedule"): SELF_OR_MANAGER,
     ("POST", "/sessions/{session_id}/cancel"): SELF_OR_MANAGER,
+    ("GET", "/pairs/{pair_id}/goals"): {"participant (self)"},
+    ("POST", "/pairs/{pair_id}/goals"): {"participant (self)"},
+    ("PUT", "/pairs/{pair_id}/goals/{goal_id}"): {"participant (self)"},
+    ("POST", "/pairs/{pair_id}/goals/{goal_id}/milestones/{milestone_id}/done"): {
+        "participant (self)"
+    },
+    ("POST", "/pairs/{pair_id}/goals/{goal_id}/achieved"): {"participant (self)"},
+    ("POST", "/sessions/{session_id}/feedback"): {"participant (self)"},
+    ("GET", "/sessions/{session_id}/feedback"): {"participant (self)"},
+    ("GET", "/people/{employee_id}/feedback"): {"participant (self)"},
+    ("GET", "/pairs/{pair_id}/assessments"): {"participant (self)"},
+    ("POST", "/pairs/{pair_id}/assessments/{phase}"): {"participant (self)"},
+    ("GET", "/people/{employee_id}/surveys"): {"participant (self)"},
+    ("POST", "/surveys/{survey_id}/answer"): {"participant (self)"},
+    ("GET", "/pairs/{pair_id}/report"): SELF_OR_MANAGER,
+    ("GET", "/programs/{program_id}/report"): MANAGER_ONLY | {"ops"},
     ("POST", "/programs/{program_id}/enrollments/{enrollment_id}/withdraw"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/close"): MANAGER_ONLY,
     ("POST", "/employees/{employee_id}/erasure"): {"hr_admin"},
@@ -213,6 +230,79 @@ async def seed_scheduling(scheduling: ServiceHarness, stack: StackInfo) -> dict[
     return {"session_id": first["session_id"], "pair_id": "matrix-pair", "employee_id": MENTEE}
 
 
+async def seed_feedback(feedback: ServiceHarness, stack: StackInfo) -> dict[str, str]:
+    """A program MANAGER manages, a pair of MENTOR and MENTEE with a held session, and a goal
+    of MENTEE's with a milestone, so every feedback route has something to act on."""
+    today = date.today()
+    member = {"languages": ("en",), "availability": ALL_DAY}
+    await feedback.publish(
+        ProgramOpened(
+            program_id="fb-prog",
+            name="Matrix",
+            starts_on=today,
+            ends_on=today + timedelta(weeks=8),
+            duration_weeks=8,
+            cadence_weeks=1,
+            session_minutes=30,
+            format=ProgramFormat.ONE_TO_ONE,
+            topics=("ai_tools",),
+            manager_ids=(MANAGER,),
+            opened_at=AT,
+        ),
+        PairCreated(
+            pair_id="fb-pair",
+            program_id="fb-prog",
+            mentor=PairMember(employee_id=MENTOR, enrollment_id="en-m", **member),
+            mentee=PairMember(employee_id=MENTEE, enrollment_id="en-e", **member),
+            topics=("ai_tools",),
+            cadence_weeks=1,
+            session_minutes=30,
+            starts_on=today,
+            ends_on=today + timedelta(weeks=8),
+            score=1.0,
+            created_at=AT,
+        ),
+        source="/tandem/pairing",
+    )
+    await feedback.publish(
+        SessionHeld(
+            session_id="fb-session",
+            pair_id="fb-pair",
+            program_id="fb-prog",
+            held_at=AT,
+            duration_minutes=30,
+        ),
+        source="/tandem/scheduling",
+    )
+    mentee = stack.auth_headers(MENTEE, ["participant"])
+
+    async def requested() -> bool:
+        reply = await feedback.http.get("/sessions/fb-session/feedback", headers=mentee)
+        return reply.status_code == 404 and "not given" in reply.text
+
+    await wait_until(requested, timeout_s=30)
+    goal = await feedback.http.post("/pairs/fb-pair/goals", json=GOAL, headers=mentee)
+    assert goal.status_code == 201, goal.text
+    return {
+        "pair_id": "fb-pair",
+        "session_id": "fb-session",
+        "program_id": "fb-prog",
+        "employee_id": MENTEE,
+        "goal_id": goal.json()["goal_id"],
+        "milestone_id": goal.json()["milestones"][0]["milestone_id"],
+        "phase": "baseline",
+        "survey_id": "fb-pair.nps.1",
+    }
+
+
+GOAL = {
+    "topic_name": "ai_tools",
+    "description": "Prompts",
+    "target_level": 4,
+    "milestones": [{"title": "First prompt"}],
+}
+
+
 def request_for(
     method: str, template: str, ids: dict[str, str], caller_id: str
 ) -> tuple[str, dict[str, Any]]:
@@ -238,6 +328,14 @@ def request_for(
         options["json"] = {"starts_at": "2099-01-05T09:00:00Z"}
     elif method == "POST" and template.endswith("/cancel"):
         options["json"] = {}
+    elif method == "POST" and template.endswith("/feedback"):
+        options["json"] = {"rating": 4, "usefulness": 4}
+    elif template.endswith(("/goals", "/goals/{goal_id}")) and method in ("POST", "PUT"):
+        options["json"] = GOAL
+    elif method == "POST" and template.endswith("/answer"):
+        options["json"] = {"score": 4}
+    elif method == "POST" and template.endswith("/assessments/{phase}"):
+        options["json"] = {"levels": [{"topic_name": "ai_tools", "level": 2}]}
     elif method == "POST" and template == "/programs":
         options["json"] = {
             "name": "n",
@@ -278,6 +376,7 @@ async def test_every_route_answers_every_caller_as_its_rule_says(
     ids_of = {
         "pairing": await seed(services["pairing"], embedded_stack),
         "scheduling": await seed_scheduling(services["scheduling"], embedded_stack),
+        "feedback": await seed_feedback(services["feedback"], embedded_stack),
     }
     failures: list[str] = []
     checked = 0
