@@ -22,26 +22,20 @@ import pytest
 from tandem_contracts import encode
 from tandem_contracts.events import (
     EmployeeHired,
-    PairCreated,
-    PairMember,
-    ProgramOpened,
     SessionHeld,
 )
 from tandem_contracts.examples import AT
-from tandem_contracts.values import Availability, ProgramFormat
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
 from tandem_servicekit.testing import wait_until
 
+from .seeds import program_and_pair
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 SEEDER = "st-manager"
 """Seeds the pairing data and calls with every role, so requests get past authorisation."""
-ALL_DAY = {
-    "time_zone": "UTC",
-    "slots": [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)],
-}
 MORNINGS = {
     "time_zone": "Europe/Berlin",
     "slots": [{"weekday": d, "start": "09:00", "end": "11:00"} for d in range(5)],
@@ -119,37 +113,15 @@ async def seed_scheduling(url: str, stack: StackInfo, prefix: str) -> dict[str, 
     kafka = KafkaSettings(
         bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED, topic_prefix=prefix
     )
-    today = date.today()
-    ends = today + timedelta(weeks=6)
-    member = {"languages": ("en",), "availability": Availability.model_validate(ALL_DAY)}
-    events = [
-        ProgramOpened(
-            program_id="st-prog",
-            name="Contract",
-            starts_on=today,
-            ends_on=ends,
-            duration_weeks=6,
-            cadence_weeks=1,
-            session_minutes=30,
-            format=ProgramFormat.ONE_TO_ONE,
-            topics=("ai_tools",),
-            manager_ids=(SEEDER,),
-            opened_at=AT,
-        ),
-        PairCreated(
-            pair_id="st-pair",
-            program_id="st-prog",
-            mentor=PairMember(employee_id="st-mentor", enrollment_id="st-en-1", **member),
-            mentee=PairMember(employee_id=SEEDER, enrollment_id="st-en-2", **member),
-            topics=("ai_tools",),
-            cadence_weeks=1,
-            session_minutes=30,
-            starts_on=today,
-            ends_on=ends,
-            score=1.0,
-            created_at=AT,
-        ),
-    ]
+    events = program_and_pair(
+        program_id="st-prog",
+        pair_id="st-pair",
+        manager=SEEDER,
+        mentor="st-mentor",
+        mentee=SEEDER,
+        starts_on=date.today(),
+        weeks=6,
+    )
     pairing = KafkaPublisher(kafka, client_id="st-pairing")
     await pairing.start()
     await pairing.send_many(
@@ -183,32 +155,15 @@ async def seed_feedback(url: str, stack: StackInfo, prefix: str) -> dict[str, st
         bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED, topic_prefix=prefix
     )
     start = date.today() - timedelta(days=40)
-    member = {"languages": ("en",), "availability": Availability.model_validate(ALL_DAY)}
     events = [
-        ProgramOpened(
+        *program_and_pair(
             program_id="st-fb-prog",
-            name="Contract",
-            starts_on=start,
-            ends_on=start + timedelta(weeks=26),
-            duration_weeks=26,
-            cadence_weeks=1,
-            session_minutes=30,
-            format=ProgramFormat.ONE_TO_ONE,
-            topics=("ai_tools",),
-            manager_ids=(SEEDER,),
-            opened_at=AT,
-        ),
-        PairCreated(
             pair_id="st-fb-pair",
-            program_id="st-fb-prog",
-            mentor=PairMember(employee_id="st-fb-mentor", enrollment_id="st-en-3", **member),
-            mentee=PairMember(employee_id=SEEDER, enrollment_id="st-en-4", **member),
-            topics=("ai_tools",),
-            cadence_weeks=1,
-            session_minutes=30,
+            manager=SEEDER,
+            mentor="st-fb-mentor",
+            mentee=SEEDER,
             starts_on=start,
-            ends_on=start + timedelta(weeks=26),
-            score=1.0,
+            weeks=26,
             created_at=datetime.combine(start, datetime.min.time(), UTC),
         ),
         SessionHeld(

@@ -12,7 +12,7 @@ import base64
 import importlib
 import json
 from collections.abc import AsyncIterator
-from datetime import date, time, timedelta
+from datetime import date
 from typing import Any
 
 import jwt
@@ -21,16 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tandem_contracts.events import (
     EmployeeHired,
-    PairCreated,
-    PairMember,
-    ProgramOpened,
     SessionHeld,
 )
 from tandem_contracts.examples import AT
-from tandem_contracts.values import Availability, ProgramFormat, WeeklySlot
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import ServiceHarness, running_service, service_settings
 from tandem_servicekit.testing import wait_until
+
+from .seeds import program_and_pair
 
 SERVICES = ("pairing", "scheduling", "feedback", "metrics")
 PROBES = {"/healthz", "/readyz", "/metrics"}
@@ -44,10 +42,6 @@ CALLERS: dict[str, tuple[str, list[str]]] = {
     "hr_admin": ("hr-1", ["hr_admin"]),
     "ops": ("ops-1", ["ops"]),
 }
-ALL_DAY = Availability(
-    time_zone="UTC",
-    slots=tuple(WeeklySlot(weekday=d, start=time(0), end=time(23, 59)) for d in range(7)),
-)
 EVERYONE = set(CALLERS)
 SELF_OR_MANAGER = {"participant (self)", "program manager (this program)"}
 PARTICIPANTS_OR_MANAGER = SELF_OR_MANAGER | {"participant (other)"}
@@ -186,34 +180,15 @@ async def seed(pairing: ServiceHarness, stack: StackInfo) -> dict[str, str]:
 async def seed_scheduling(scheduling: ServiceHarness, stack: StackInfo) -> dict[str, str]:
     """A program MANAGER manages, and a pair of MENTOR and MENTEE whose first session has
     already taken place (on the system clock), so every session route has something to act on."""
-    today = date.today()
-    member = {"languages": ("en",), "availability": ALL_DAY}
     await scheduling.publish(
-        ProgramOpened(
+        *program_and_pair(
             program_id="matrix-prog",
-            name="Matrix",
-            starts_on=today,
-            ends_on=today + timedelta(weeks=8),
-            duration_weeks=8,
-            cadence_weeks=1,
-            session_minutes=30,
-            format=ProgramFormat.ONE_TO_ONE,
-            topics=("ai_tools",),
-            manager_ids=(MANAGER,),
-            opened_at=AT,
-        ),
-        PairCreated(
             pair_id="matrix-pair",
-            program_id="matrix-prog",
-            mentor=PairMember(employee_id=MENTOR, enrollment_id="en-m", **member),
-            mentee=PairMember(employee_id=MENTEE, enrollment_id="en-e", **member),
-            topics=("ai_tools",),
-            cadence_weeks=1,
-            session_minutes=30,
-            starts_on=today,
-            ends_on=today + timedelta(weeks=8),
-            score=1.0,
-            created_at=AT,
+            manager=MANAGER,
+            mentor=MENTOR,
+            mentee=MENTEE,
+            starts_on=date.today(),
+            weeks=8,
         ),
         source="/tandem/pairing",
     )
@@ -233,34 +208,15 @@ async def seed_scheduling(scheduling: ServiceHarness, stack: StackInfo) -> dict[
 async def seed_feedback(feedback: ServiceHarness, stack: StackInfo) -> dict[str, str]:
     """A program MANAGER manages, a pair of MENTOR and MENTEE with a held session, and a goal
     of MENTEE's with a milestone, so every feedback route has something to act on."""
-    today = date.today()
-    member = {"languages": ("en",), "availability": ALL_DAY}
     await feedback.publish(
-        ProgramOpened(
+        *program_and_pair(
             program_id="fb-prog",
-            name="Matrix",
-            starts_on=today,
-            ends_on=today + timedelta(weeks=8),
-            duration_weeks=8,
-            cadence_weeks=1,
-            session_minutes=30,
-            format=ProgramFormat.ONE_TO_ONE,
-            topics=("ai_tools",),
-            manager_ids=(MANAGER,),
-            opened_at=AT,
-        ),
-        PairCreated(
             pair_id="fb-pair",
-            program_id="fb-prog",
-            mentor=PairMember(employee_id=MENTOR, enrollment_id="en-m", **member),
-            mentee=PairMember(employee_id=MENTEE, enrollment_id="en-e", **member),
-            topics=("ai_tools",),
-            cadence_weeks=1,
-            session_minutes=30,
-            starts_on=today,
-            ends_on=today + timedelta(weeks=8),
-            score=1.0,
-            created_at=AT,
+            manager=MANAGER,
+            mentor=MENTOR,
+            mentee=MENTEE,
+            starts_on=date.today(),
+            weeks=8,
         ),
         source="/tandem/pairing",
     )

@@ -10,6 +10,7 @@ from typing import Self
 
 from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.values import Role
+from tandem_feedback.domain.members import side_of
 
 
 class WindowStatus(StrEnum):
@@ -33,11 +34,7 @@ class Checkpoint(Aggregate):
         return self.mentor_id if role is Role.MENTOR else self.mentee_id
 
     def role_of(self, employee_id: str) -> Role | None:
-        if employee_id == self.mentor_id:
-            return Role.MENTOR
-        if employee_id == self.mentee_id:
-            return Role.MENTEE
-        return None
+        return side_of(employee_id, self.mentor_id, self.mentee_id)
 
     def answered_by(self) -> set[Role]:
         raise NotImplementedError

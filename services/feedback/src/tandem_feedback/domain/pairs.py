@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from tandem_contracts.values import Role
+from tandem_feedback.domain.members import side_of
 
 
 class PairRecord(BaseModel):
@@ -29,11 +30,7 @@ class PairRecord(BaseModel):
         return (self.mentor_id, self.mentee_id)
 
     def role_of(self, employee_id: str) -> Role | None:
-        if employee_id == self.mentor_id:
-            return Role.MENTOR
-        if employee_id == self.mentee_id:
-            return Role.MENTEE
-        return None
+        return side_of(employee_id, self.mentor_id, self.mentee_id)
 
     def member(self, role: Role) -> str:
         return self.mentor_id if role is Role.MENTOR else self.mentee_id

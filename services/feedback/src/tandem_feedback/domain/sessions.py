@@ -12,6 +12,7 @@ from tandem_contracts.aggregate import Aggregate
 from tandem_contracts.events import FeedbackReminderDue, FeedbackRequested, FeedbackSubmitted
 from tandem_contracts.values import Role
 from tandem_feedback.domain.errors import NotNow
+from tandem_feedback.domain.members import side_of
 from tandem_feedback.domain.pairs import PairRecord
 
 
@@ -44,11 +45,7 @@ class SessionFeedback(Aggregate):
         return self.requested_at is not None
 
     def role_of(self, employee_id: str) -> Role | None:
-        if employee_id == self.mentor_id:
-            return Role.MENTOR
-        if employee_id == self.mentee_id:
-            return Role.MENTEE
-        return None
+        return side_of(employee_id, self.mentor_id, self.mentee_id)
 
     def member(self, role: Role) -> str:
         found = self.mentor_id if role is Role.MENTOR else self.mentee_id
