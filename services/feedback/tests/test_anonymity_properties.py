@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tandem_contracts.events import AssessmentPhase, SurveyKind
 from tandem_contracts.values import Role
-from tandem_feedback.domain.anonymity import Figure, figure, net_promoter
+from tandem_feedback.domain.anonymity import Figure, figure, net_promoter, per_person
 from tandem_feedback.domain.assessments import AssessmentAnswer, AssessmentRound, TopicLevel
 from tandem_feedback.domain.checkpoints import WindowStatus
 from tandem_feedback.domain.reports import build_report
@@ -59,6 +59,12 @@ def test_a_figure_needs_k_people_and_counts_them(by_person: dict[str, list[int]]
 def test_the_threshold_cannot_go_below_three() -> None:
     with pytest.raises(ValueError, match="at least 3"):
         figure({"a": [1.0]}, 2)
+
+
+def test_shares_count_each_person_once() -> None:
+    """One mentor answered 10 of 10 sessions, four answered 0 of 1: per person, 0.2."""
+    asked = {"a": [1.0] * 10, "b": [0.0], "c": [0.0], "d": [0.0], "e": [0.0]}
+    assert figure(per_person(asked), 5).value == pytest.approx(0.2)
 
 
 def test_net_promoter_score() -> None:

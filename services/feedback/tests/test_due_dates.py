@@ -170,3 +170,14 @@ async def test_held_sessions_are_requested_once_and_reminded_once_after_48_hours
     assert not [
         e for e in await advance(uow, timedelta(days=5)) if isinstance(e, FeedbackReminderDue)
     ]
+
+
+async def test_an_end_consumed_after_the_survey_window_announces_no_survey() -> None:
+    """A PairEnded read 20 days late (lag, a replay): the final assessment is still asked
+    (late answers are accepted), the NPS window has passed and is not announced."""
+    uow = new_uow()
+    await consume(uow, pair_created())
+    await advance(uow, timedelta(days=60))
+    before = len(uow.published)
+    await consume(uow, pair_ended(at=uow.clock.now() - timedelta(days=20)))
+    assert kinds(uow.published[before:]) == ["assessment_due"]

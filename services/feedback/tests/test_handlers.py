@@ -79,7 +79,7 @@ async def test_a_session_held_before_its_pair_is_known_is_requested_when_the_pai
     uow = new_uow()
     await consume(uow, held("s9", pair_id="p9"))
     assert not [e for e in uow.published if isinstance(e, FeedbackRequested)]
-    with pytest.raises(Conflict, match="not known"):
+    with pytest.raises(NotFound):  # for anyone: nothing says the session exists
         await feedback.submit("s9", GOOD, MENTEE, uow)
     await consume(uow, pair_created("p9"))
     [request] = [e for e in uow.published if isinstance(e, FeedbackRequested)]
@@ -143,6 +143,17 @@ async def test_goals_each_member_their_own_with_progress_and_achievement() -> No
     )
     assert edited.revision == 2
     assert len(edited.milestones) == 2
+    twice = MilestoneInput(milestone_id=milestone.milestone_id, title="again")
+    with pytest.raises(InvalidRequest, match=r"milestones\.1\.milestone_id"):
+        await goals.edit(
+            "p1",
+            goal.goal_id,
+            GoalInput(
+                topic_name="ai_tools", description="d", target_level=3, milestones=(twice, twice)
+            ),
+            MENTEE,
+            uow,
+        )
     for _ in range(2):  # the second time changes nothing
         await goals.complete_milestone("p1", goal.goal_id, milestone.milestone_id, MENTEE, uow)
         await goals.achieve("p1", goal.goal_id, MENTEE, uow)
@@ -157,6 +168,8 @@ async def test_goals_each_member_their_own_with_progress_and_achievement() -> No
     assert len([e for e in uow.published if isinstance(e, GoalAchieved)]) == 1
     sheet = await goals.goal_sheet("p1", MENTOR, uow)
     assert len(sheet.goals) == 2
+    with pytest.raises(NotFound, match="milestone"):
+        await goals.complete_milestone("p1", goal.goal_id, "ms-unknown", MENTEE, uow)
     with pytest.raises(NotFound):
         await goals.achieve("p1", "goal-unknown", MENTEE, uow)
 
@@ -257,6 +270,15 @@ async def test_reports_show_only_what_at_least_k_people_answered() -> None:
         await reports.program_report("prog", me("mentee0"), uow, k=5)
     with pytest.raises(NotFound):
         await reports.program_report("nope", PM, uow, k=5)
+
+
+async def test_the_pair_report_does_not_tell_whether_the_partner_has_assessed() -> None:
+    uow = await paired()
+    before = await reports.pair_report("p1", MENTOR, uow, k=3)
+    await assessments.submit("p1", AssessmentPhase.BASELINE, BOTH_TOPICS, MENTEE, uow)
+    after = await reports.pair_report("p1", MENTOR, uow, k=3)
+    assert [t.topic_name for t in before.competence] == ["ai_tools", "social_media"]
+    assert before.model_dump(exclude={"yours"}) == after.model_dump(exclude={"yours"})
 
 
 async def test_a_mentor_never_sees_the_mentees_rating_in_the_pair_report() -> None:

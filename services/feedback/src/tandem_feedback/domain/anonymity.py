@@ -50,6 +50,12 @@ def net_promoter(scores: list[float]) -> float:
     return 100.0 * (promoters - detractors) / len(scores)
 
 
+def per_person(by_person: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    """One value per person (the mean of theirs): a share "per person, averaged" counts a
+    person who answered 10 of 10 once, like one who answered 0 of 1."""
+    return {p: [mean(values)] for p, values in by_person.items() if values}
+
+
 def latest_only(by_person: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
     """One value per person (their last): each person counts once in an NPS."""
     return {p: [values[-1]] for p, values in by_person.items() if values}

@@ -106,7 +106,7 @@ class GoalSheet(Aggregate):
         goal = self._own(role, goal_id)
         milestone = next((m for m in goal.milestones if m.milestone_id == milestone_id), None)
         if milestone is None:
-            raise InvalidSubmission("milestone_id", "not a milestone of this goal")
+            raise LookupError(milestone_id)
         if milestone.done_at is not None:
             return self
         done = milestone.model_copy(update={"done_at": now})
@@ -219,7 +219,9 @@ def _milestones(
                 Milestone(milestone_id=f"ms-{uuid.uuid4()}", title=spec.title, due_on=spec.due_on)
             )
             continue
-        kept = known.get(spec.milestone_id)
+        kept = known.pop(spec.milestone_id, None)
+        if kept is None and any(m.milestone_id == spec.milestone_id for m in result):
+            raise InvalidSubmission(f"milestones.{n}.milestone_id", "named twice")
         if kept is None:
             raise InvalidSubmission(f"milestones.{n}.milestone_id", "not a milestone of this goal")
         result.append(kept.model_copy(update={"title": spec.title, "due_on": spec.due_on}))

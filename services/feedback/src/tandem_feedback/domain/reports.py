@@ -11,8 +11,15 @@ from pydantic import BaseModel
 
 from tandem_contracts.events import AssessmentPhase, SurveyKind
 from tandem_contracts.values import Role
-from tandem_feedback.domain.anonymity import Figure, figure, latest_only, net_promoter
+from tandem_feedback.domain.anonymity import (
+    Figure,
+    figure,
+    latest_only,
+    net_promoter,
+    per_person,
+)
 from tandem_feedback.domain.assessments import AssessmentRound
+from tandem_feedback.domain.checkpoints import WindowStatus
 from tandem_feedback.domain.goals import GoalSheet
 from tandem_feedback.domain.sessions import SessionFeedback
 from tandem_feedback.domain.surveys import Survey
@@ -145,7 +152,7 @@ def _side(role: Role, sessions: list[SessionFeedback], k: int) -> SideFeedback:
     rating = figure(ratings.values, k)
     return SideFeedback(
         requested=requested,
-        completion=figure(asked, k),
+        completion=figure(per_person(asked), k),
         rating=rating,
         usefulness=figure(usefulness.values, k),
         rating_distribution=None
@@ -157,7 +164,9 @@ def _side(role: Role, sessions: list[SessionFeedback], k: int) -> SideFeedback:
 def _assessment_completion(rounds: list[AssessmentRound], k: int) -> list[AssessmentCompletion]:
     result = []
     for phase in PHASES:
-        opened = [r for r in rounds if r.phase is phase and r.status.value == "open"]
+        opened = [
+            r for r in rounds if r.phase is phase and (r.status is WindowStatus.OPEN or r.answers)
+        ]
         asked: dict[str, list[float]] = defaultdict(list)
         late = _People()
         for r in opened:
@@ -170,8 +179,8 @@ def _assessment_completion(rounds: list[AssessmentRound], k: int) -> list[Assess
             AssessmentCompletion(
                 phase=phase,
                 opened=len(opened),
-                completion=figure(asked, k),
-                late=figure(late.values, k),
+                completion=figure(per_person(asked), k),
+                late=figure(per_person(late.values), k),
             )
         )
     return result
@@ -182,11 +191,12 @@ def _competence(rounds: list[AssessmentRound], k: int) -> list[TopicCompetence]:
     levels: dict[tuple[str, Role, AssessmentPhase], _People] = defaultdict(_People)
     given: dict[tuple[str, str, Role, AssessmentPhase], tuple[str, int]] = {}
     topics: list[str] = []
-    for r in rounds:
+    for (
+        r
+    ) in rounds:  # every round's topics, answered or not: a topic list must not say who answered
+        topics.extend(t for t in r.topics if t not in topics)
         for role, answer in r.answers.items():
             for item in answer.levels:
-                if item.topic_name not in topics:
-                    topics.append(item.topic_name)
                 levels[item.topic_name, role, r.phase].add(answer.assessor_id, item.level)
                 given[r.pair_id, item.topic_name, role, r.phase] = (answer.assessor_id, item.level)
     deltas: dict[tuple[str, Role], _People] = defaultdict(_People)
@@ -234,5 +244,7 @@ def _goals(sheets: list[GoalSheet], k: int) -> GoalFigures:
             for m in goal.milestones:
                 milestones.add(owner, 1.0 if m.done_at else 0.0)
     return GoalFigures(
-        goals=count, completion=figure(achieved.values, k), milestones=figure(milestones.values, k)
+        goals=count,
+        completion=figure(per_person(achieved.values), k),
+        milestones=figure(per_person(milestones.values), k),
     )

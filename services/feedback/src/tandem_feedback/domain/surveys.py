@@ -40,6 +40,8 @@ class Survey(Checkpoint):
         if self.status is not WindowStatus.PLANNED:
             return self
         opened = self.model_copy(update={"status": WindowStatus.OPEN, "wake_at": None})
+        if now >= self.closes_at:  # opened too late to be answered (lag, downtime): not announced
+            return opened
         return opened.announcing(SurveyDue)
 
     def move(self, opens_at: datetime, window: timedelta) -> Survey:

@@ -16,7 +16,7 @@ from tandem_feedback.service.lookups import refusals
 from tandem_feedback.service.ports import FeedbackUnitOfWork
 from tandem_feedback.settings import FeedbackRules
 from tandem_servicekit.auth import PARTICIPANT, Principal
-from tandem_servicekit.errors import Conflict, Forbidden, NotFound
+from tandem_servicekit.errors import Forbidden, NotFound
 from tandem_servicekit.repository import Page, Paging
 
 
@@ -67,6 +67,7 @@ async def on_sessions_held(
         )
         pair = await uow.pairs.get(event.pair_id)
         if pair is not None:
+            await uow.lock_people(pair.members)  # an erasure running alongside waits
             session = session.request(pair, now, rules.remind_after)
         else:  # requested when the pair's PairCreated arrives (which takes the same lock)
             await uow.lock_pairs([event.pair_id])
@@ -75,7 +76,7 @@ async def on_sessions_held(
 
 async def _held(session_id: str, uow: FeedbackUnitOfWork) -> SessionFeedback:
     session = await uow.sessions.get(session_id)
-    if session is None:
+    if session is None or not session.requested:  # not requested: its pair is not known yet
         raise NotFound(
             f"no held session {session_id}: feedback is given on sessions that took place"
         )
@@ -93,8 +94,6 @@ async def submit(
     session_id: str, command: SubmitFeedback, caller: Principal, uow: FeedbackUnitOfWork
 ) -> FeedbackView:
     session = await _held(session_id, uow)
-    if not session.requested:
-        raise Conflict("this session's pair is not known to feedback yet: retry shortly")
     role = _side(caller, session)
     with refusals():
         session = session.submit(

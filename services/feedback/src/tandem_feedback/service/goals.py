@@ -65,8 +65,11 @@ async def _change(
     sheet, role = await _sheet(pair_id, caller, uow, changing=editing)
     if sheet.goal(goal_id) is None:
         raise NotFound(f"no goal {goal_id} on this pair's sheet")
-    with refusals():
-        changed = change(sheet, role)
+    try:
+        with refusals():
+            changed = change(sheet, role)
+    except LookupError as exc:
+        raise NotFound(f"no milestone {exc} on this goal") from exc
     if changed is not sheet:
         await uow.sheets.put(changed)
         await uow.commit()

@@ -29,6 +29,7 @@ PROGRAM_CLOSED = "program_closed"
 
 
 async def on_program_opened(event: ProgramOpened, uow: FeedbackUnitOfWork) -> None:
+    await uow.lock_people(event.manager_ids)  # an erasure running alongside waits
     known = await uow.programs.get(event.program_id)
     program = known or Program(program_id=event.program_id)
     erased = await uow.erased_among(event.manager_ids)  # a replayed event names them again
@@ -41,6 +42,7 @@ async def on_program_closed(
 ) -> None:
     """Marks the program closed and finishes its first `close_batch` pairs at once (all of a
     small program's); the ticker finishes the rest of a large one."""
+    await uow.lock_programs([event.program_id])  # a pair being recorded alongside waits
     known = await uow.programs.get(event.program_id)
     program = (known or Program(program_id=event.program_id)).close(event.closed_at)
     await uow.programs.put(program)
@@ -67,6 +69,7 @@ async def on_pair_created(
         return  # announced again: the pair's sheet and windows exist already
     members = (event.mentor.employee_id, event.mentee.employee_id)
     await uow.lock_people(members)  # an erasure running alongside conflicts and waits
+    await uow.lock_programs([event.program_id])  # so does the program's closing
     if await uow.erased_among(members):
         return  # announced before an erasure: not recorded again
     now = uow.clock.now()

@@ -18,12 +18,15 @@ from tandem_servicekit import ticking
 W = TypeVar("W", bound=Any)
 
 
-def _settled(items: Iterable[W], now: datetime) -> list[W]:
-    """Whatever a job looked at never wakes it again for the same instant (no busy loop)."""
-    return [
+def _settled(before: list[W], after: Iterable[W], now: datetime) -> list[W]:
+    """The items a job changed. Whatever it looked at never wakes it again for the same
+    instant, and an item it could not act on yet (stored times are compared to the millisecond,
+    kept to the microsecond) is not counted, so a chunk loop always ends."""
+    settled = [
         i.model_copy(update={"wake_at": None}) if i.wake_at is not None and i.wake_at <= now else i
-        for i in items
+        for i in after
     ]
+    return [new for old, new in zip(before, settled, strict=True) if new != old]
 
 
 async def wind_down_closed(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
@@ -39,25 +42,28 @@ async def advance_rounds(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
     due = await uow.rounds.due(now, rules.tick_batch)
     opened = open_due_rounds(due, now, rules)
     reported = [r.report_overdue(now) if r.status is WindowStatus.OPEN else r for r in opened]
-    await uow.rounds.put_many(_settled(reported, now))
+    changed = _settled(due, reported, now)
+    await uow.rounds.put_many(changed)
     await uow.commit()
-    return len(due)
+    return len(changed)
 
 
 async def open_surveys(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
     now = uow.clock.now()
     due = await uow.surveys.due(now, rules.tick_batch)
-    await uow.surveys.put_many(_settled(open_due_surveys(due, now), now))
+    changed = _settled(due, open_due_surveys(due, now), now)
+    await uow.surveys.put_many(changed)
     await uow.commit()
-    return len(due)
+    return len(changed)
 
 
 async def remind_feedback(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
     now = uow.clock.now()
     due = await uow.sessions.due(now, rules.tick_batch)
-    await uow.sessions.put_many(_settled((s.remind(now) for s in due), now))
+    changed = _settled(due, [s.remind(now) for s in due], now)
+    await uow.sessions.put_many(changed)
     await uow.commit()
-    return len(due)
+    return len(changed)
 
 
 Job = Callable[[FeedbackUnitOfWork, FeedbackRules], Awaitable[int]]
