@@ -104,9 +104,6 @@ class FakeFeedbackUnitOfWork(FakeUnitOfWork):
     async def lock_pairs(self, pair_ids: Iterable[str]) -> None:
         self.locked.append(set(pair_ids))
 
-    async def lock_programs(self, program_ids: Iterable[str]) -> None:
-        self.locked.append(set(program_ids))
-
     async def lock_people(self, employee_ids: Iterable[str]) -> None:
         self.locked.append(set(employee_ids))
 

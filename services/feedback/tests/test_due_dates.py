@@ -181,3 +181,28 @@ async def test_an_end_consumed_after_the_survey_window_announces_no_survey() -> 
     before = len(uow.published)
     await consume(uow, pair_ended(at=uow.clock.now() - timedelta(days=20)))
     assert kinds(uow.published[before:]) == ["assessment_due"]
+
+
+async def test_a_pair_recorded_while_its_program_closed_is_finished_by_the_ticker() -> None:
+    """PairCreated and ProgramClosed read side by side (two consumers): the close did not see
+    the pair. For a grace time the ticker keeps finishing the closed program's pairs."""
+    uow = new_uow()
+    await consume(uow, opened(), ProgramClosed(program_id="prog", closed_at=NOW))
+    slipped = pair_created("p7", "m7", "e7")
+    await consume(uow, slipped)  # finished at once: the program is known closed
+    pair = await uow.pairs.get("p7")
+    assert pair is not None
+    assert pair.end_reason == "program_closed"
+    unseen = pair.model_copy(update={"pair_id": "p8", "ended_at": None, "end_reason": None})
+    await uow.pairs.put(unseen)  # as if committed alongside the close
+    await advance(uow, timedelta(minutes=1))
+    finished = await uow.pairs.get("p8")
+    assert finished is not None
+    assert finished.end_reason == "program_closed"
+    program = await uow.programs.get("prog")
+    assert program is not None
+    assert program.winding_down, "still looking during the grace time"
+    await advance(uow, timedelta(minutes=10))
+    program = await uow.programs.get("prog")
+    assert program is not None
+    assert not program.winding_down

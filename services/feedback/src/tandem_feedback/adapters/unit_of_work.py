@@ -41,9 +41,6 @@ class MongoFeedbackUnitOfWork(MongoUnitOfWork):
     async def lock_pairs(self, pair_ids: Iterable[str]) -> None:
         await self._lock(f"pair:{p}" for p in pair_ids)
 
-    async def lock_programs(self, program_ids: Iterable[str]) -> None:
-        await self._lock(f"program:{p}" for p in program_ids)
-
     async def lock_people(self, employee_ids: Iterable[str]) -> None:
         await self._lock(f"person:{erased_digest(e)}" for e in employee_ids)
 

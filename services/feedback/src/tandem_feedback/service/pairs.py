@@ -5,7 +5,7 @@ for the final assessment and the NPS at once."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tandem_contracts.events import (
     AssessmentPhase,
@@ -26,6 +26,9 @@ from tandem_feedback.service.ports import FeedbackUnitOfWork
 from tandem_feedback.settings import FeedbackRules
 
 PROGRAM_CLOSED = "program_closed"
+CLOSE_GRACE = timedelta(minutes=10)
+"""How long a closed program is still looked at for pairs recorded while it closed (a
+consumer's retries take far less)."""
 
 
 async def on_program_opened(event: ProgramOpened, uow: FeedbackUnitOfWork) -> None:
@@ -41,25 +44,31 @@ async def on_program_closed(
     event: ProgramClosed, uow: FeedbackUnitOfWork, rules: FeedbackRules
 ) -> None:
     """Marks the program closed and finishes its first `close_batch` pairs at once (all of a
-    small program's); the ticker finishes the rest of a large one."""
-    await uow.lock_programs([event.program_id])  # a pair being recorded alongside waits
+    small program's); the ticker finishes the rest of a large one, and for a grace time keeps
+    finishing pairs recorded while the close was being applied."""
     known = await uow.programs.get(event.program_id)
-    program = (known or Program(program_id=event.program_id)).close(event.closed_at)
+    now = uow.clock.now()
+    program = (known or Program(program_id=event.program_id)).close(
+        event.closed_at, now, CLOSE_GRACE
+    )
     await uow.programs.put(program)
     if program.winding_down:
         await wind_down(program, uow, rules)
 
 
-async def wind_down(program: Program, uow: FeedbackUnitOfWork, rules: FeedbackRules) -> bool:
-    """One chunk of a closed program's still active pairs; True when none is left."""
+async def wind_down(program: Program, uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
+    """One chunk of a closed program's still active pairs; how many changes it made (pairs
+    finished, and the program itself once nothing is left and the grace time is over)."""
     closed_at = program.closed_at or uow.clock.now()
     active = await uow.pairs.active_of_program(program.program_id, rules.close_batch)
     for pair in active:
         await finish(pair, closed_at, PROGRAM_CLOSED, uow, rules)
-    done = len(active) < rules.close_batch
-    if done:
-        await uow.programs.put(program.model_copy(update={"winding_down": False}))
-    return done
+    if len(active) < rules.close_batch:
+        settled = program.settled(uow.clock.now())
+        if settled != program:
+            await uow.programs.put(settled)
+            return len(active) + 1
+    return len(active)
 
 
 async def on_pair_created(
@@ -69,7 +78,6 @@ async def on_pair_created(
         return  # announced again: the pair's sheet and windows exist already
     members = (event.mentor.employee_id, event.mentee.employee_id)
     await uow.lock_people(members)  # an erasure running alongside conflicts and waits
-    await uow.lock_programs([event.program_id])  # so does the program's closing
     if await uow.erased_among(members):
         return  # announced before an erasure: not recorded again
     now = uow.clock.now()

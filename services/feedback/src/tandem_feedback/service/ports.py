@@ -91,11 +91,6 @@ class FeedbackUnitOfWork(UnitOfWork, Protocol):
         erasure cannot commit side by side unseen."""
         ...
 
-    async def lock_programs(self, program_ids: Iterable[str]) -> None:
-        """The same per program: a pair recorded while its program closes is finished by one
-        of the two, never left active."""
-        ...
-
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         """Which of these people were erased: pairs naming them are not recorded."""
         ...

@@ -16,6 +16,8 @@ from tandem_feedback.settings import FeedbackRules
 from tandem_servicekit import ticking
 
 W = TypeVar("W", bound=Any)
+CLOSING_AT_ONCE = 100
+"""Closed programs looked at per chunk (each settles, or finishes `close_batch` pairs)."""
 
 
 def _settled(before: list[W], after: Iterable[W], now: datetime) -> list[W]:
@@ -30,11 +32,11 @@ def _settled(before: list[W], after: Iterable[W], now: datetime) -> list[W]:
 
 
 async def wind_down_closed(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
-    programs = await uow.programs.closing(1)
-    for program in programs:
-        await wind_down(program, uow, rules)
+    changed = 0
+    for program in await uow.programs.closing(CLOSING_AT_ONCE):
+        changed += await wind_down(program, uow, rules)
     await uow.commit()
-    return len(programs)
+    return changed
 
 
 async def advance_rounds(uow: FeedbackUnitOfWork, rules: FeedbackRules) -> int:
