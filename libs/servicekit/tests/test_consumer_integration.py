@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -254,3 +255,55 @@ async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_
         assert b"session_minutes" in dead[0].headers["tandem_dlq_error_message"]
     finally:
         await runtime.stop()
+
+
+class Blocked:
+    """A use case that waits until released: records pile up behind it."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def __call__(self, event: EmployeeHired, meta: EventMeta, uow: MongoUnitOfWork) -> None:
+        await self.release.wait()
+
+
+async def test_readiness_and_uncommitted_records_are_metrics(settings: ServiceSettings) -> None:
+    blocked = Blocked()
+    runtime = ServiceRuntime(settings, MongoUnitOfWork)
+    runtime.subscribe(HR_EMPLOYEES, {EmployeeHired: blocked})
+    runtime.watch.interval_s = 0.1
+    await runtime.start()
+    topic = settings.kafka.topic(HR_EMPLOYEES)
+
+    def lag() -> float:
+        samples = [
+            s
+            for metric in runtime.registry.collect()
+            if metric.name == "tandem_consumer_lag_records"
+            for s in metric.samples
+            if s.labels["topic"] == topic
+        ]
+        return sum(s.value for s in samples)
+
+    try:
+        assert await wait_until(lambda: _is(runtime, "tandem_service_ready", 1.0)) >= 0
+        record = encode(HIRED, source="/hr/lag")
+        await produce(settings, *[(record.key, record.value, list(record.headers))] * 5)
+
+        async def behind() -> bool:  # the one in the handler was fetched: before the group's
+            return lag() >= 4  # first commit, what was fetched counts as done
+
+        await wait_until(behind, what="uncommitted records show as lag")
+        blocked.release.set()
+
+        async def caught_up() -> bool:
+            return lag() == 0
+
+        await wait_until(caught_up, what="lag back to 0 once the records are stored")
+    finally:
+        blocked.release.set()
+        await runtime.stop()
+
+
+async def _is(runtime: ServiceRuntime[MongoUnitOfWork], name: str, value: float) -> bool:
+    return runtime.registry.get_sample_value(name) == value

@@ -48,6 +48,7 @@ from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.settings import ServiceSettings
 from tandem_servicekit.topics_admin import ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
+from tandem_servicekit.watch import RuntimeWatch
 
 U = TypeVar("U", bound=MongoUnitOfWork)
 log = get_logger("tandem.runtime")
@@ -131,6 +132,8 @@ class ServiceRuntime(Generic[U]):
         self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.watch = RuntimeWatch(self.registry)
+        self.background(self._watch)
 
     def unit_of_work(self) -> U:
         return self._uow_class(
@@ -270,6 +273,15 @@ class ServiceRuntime(Generic[U]):
             "consumers": not self.health.stalled(),
             "outbox": self.relay.healthy,
         }
+
+    async def _watch(self) -> None:
+        """Readiness and consumer lag as metrics, every few seconds (see `watch`)."""
+        while True:
+            with contextlib.suppress(Exception):
+                self.watch.record_readiness(await self.readiness())
+                consumers = [getattr(s, "consumer", None) for s in self.broker.subscribers]
+                await self.watch.record_lag(consumers)
+            await asyncio.sleep(self.watch.interval_s)
 
     async def start(self) -> None:
         missing = self.settings.auth.missing()
