@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down prometheus-tools
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,15 @@ bench-hr: .venv/.synced ## HR ingest benchmark through the live pairing service 
 
 bench-scheduling: .venv/.synced ## placing 50,000 pairs' series, and PairCreated through the live scheduling service
 	$(RUN) python benchmarks/scheduling.py
+
+prometheus-tools: ## install promtool + prometheus (Debian's package; as root with apt) for the rule tests
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends prometheus >/dev/null; \
+	  else \
+	    echo "promtool missing: install Debian's prometheus package (the rule tests skip)"; \
+	  fi; }
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)
 	$(RUN) tandem dev up
