@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from tandem_contracts.anonymity import Figure, figure, net_promoter, per_person
 from tandem_contracts.events import AssessmentPhase, SurveyKind
 from tandem_contracts.values import Role
-from tandem_feedback.domain.anonymity import Figure, figure, net_promoter, per_person
 from tandem_feedback.domain.assessments import AssessmentAnswer, AssessmentRound, TopicLevel
 from tandem_feedback.domain.checkpoints import WindowStatus
 from tandem_feedback.domain.reports import build_report

@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
-from tandem_feedback.domain.anonymity import DEFAULT_THRESHOLD, MIN_THRESHOLD
+from tandem_contracts.anonymity import DEFAULT_THRESHOLD, MIN_THRESHOLD
 from tandem_servicekit.settings import ServiceSettings
 
 

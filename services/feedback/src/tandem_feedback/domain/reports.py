@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from tandem_contracts.events import AssessmentPhase, SurveyKind
-from tandem_contracts.values import Role
-from tandem_feedback.domain.anonymity import (
+from tandem_contracts.anonymity import (
     Figure,
     figure,
     latest_only,
     net_promoter,
     per_person,
 )
+from tandem_contracts.events import AssessmentPhase, SurveyKind
+from tandem_contracts.values import Role
 from tandem_feedback.domain.assessments import AssessmentRound
 from tandem_feedback.domain.checkpoints import WindowStatus
 from tandem_feedback.domain.goals import GoalSheet

@@ -1,8 +1,10 @@
-"""The k-anonymity rule: a figure computed from fewer than k people's answers is never shown.
+"""The k-anonymity rule every Tandem service applies to figures from people's answers: a
+figure computed from fewer than k people's answers is never shown (feedback's reports, the
+metrics service's KPIs).
 
-Every figure a report derives from participants' answers goes through `figure`: it counts the
-distinct people behind the values and, below the threshold, hides both the value and the count
-(a count of 1 next to a pair's name would say who answered).
+Every such figure goes through `figure`: it counts the distinct people behind the values and,
+below the threshold, hides both the value and the count (a count of 1 next to a pair's name
+would say who answered).
 """
 
 from __future__ import annotations
