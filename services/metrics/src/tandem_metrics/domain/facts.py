@@ -17,6 +17,7 @@ class ProgramFact(BaseModel):
     starts_on: date | None = None
     ends_on: date | None = None
     cadence_weeks: int | None = None
+    manager_ids: tuple[str, ...] = ()
     closed_at: datetime | None = None
 
 
