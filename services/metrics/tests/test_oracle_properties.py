@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 from tandem_contracts import Event
 from tandem_contracts import events as ev
 from tandem_contracts.events.feedback import SurveyKind
-from tandem_contracts.events.scheduling import CancellationReason, MissedBy
+from tandem_contracts.events.scheduling import (
+    CancellationReason,
+    MissedBy,
+)
 from tandem_contracts.examples import BERLIN_MORNINGS
 from tandem_contracts.values import ProgramFormat, Role
 from tandem_metrics.domain.kpis import ProgramKpis
@@ -30,6 +33,10 @@ D0 = date(2027, 1, 4)
 T0 = datetime(2027, 1, 4, tzinfo=UTC)
 PEOPLE = [f"e{n:02d}" for n in range(16)]
 REASONS = list(ev.PairEndReason)
+
+
+def at(hours: int) -> datetime:
+    return T0 + timedelta(hours=hours)
 
 
 def member(employee_id: str, enrollment_id: str) -> ev.PairMember:
@@ -47,7 +54,6 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, Event]], datetime, int]:
     cadence = draw(st.sampled_from([1, 2]))
     weeks = 12
     log: list[tuple[str, Event]] = []
-    at = lambda hours: T0 + timedelta(hours=hours)  # noqa: E731
     for person in PEOPLE:
         log.append(
             (
@@ -167,9 +173,7 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, Event]], datetime, int]:
                             sequence=week + 1,
                             week_starts_on=start.date(),
                             week_ends_on=start.date() + timedelta(days=6),
-                            reason=ev.SessionUnschedulable.model_fields["reason"].annotation(
-                                "no_common_time"
-                            ),  # type: ignore[misc,operator]
+                            reason=UnschedulableReason.NO_COMMON_TIME,
                             reported_at=at(0),
                         ),
                     )
