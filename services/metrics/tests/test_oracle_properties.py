@@ -18,6 +18,7 @@ from tandem_contracts.events.feedback import SurveyKind
 from tandem_contracts.events.scheduling import (
     CancellationReason,
     MissedBy,
+    UnschedulableReason,
 )
 from tandem_contracts.examples import BERLIN_MORNINGS
 from tandem_contracts.values import ProgramFormat, Role
