@@ -210,7 +210,43 @@ async def seed_feedback(url: str, stack: StackInfo, prefix: str) -> dict[str, st
     }
 
 
-SEEDS = {"pairing": seed_pairing, "scheduling": seed_scheduling, "feedback": seed_feedback}
+async def seed_metrics(url: str, stack: StackInfo, prefix: str) -> dict[str, str]:
+    """A program the seeder manages with one pair, as pairing announces them."""
+    kafka = KafkaSettings(
+        bootstrap_servers=stack.kafka_bootstrap, profile=Profile.EMBEDDED, topic_prefix=prefix
+    )
+    events = program_and_pair(
+        program_id="st-mx-prog",
+        pair_id="st-mx-pair",
+        manager=SEEDER,
+        mentor="st-mx-mentor",
+        mentee="st-mx-mentee",
+        starts_on=date.today(),
+        weeks=6,
+    )
+    producer = KafkaPublisher(kafka, client_id="st-metrics")
+    await producer.start()
+    await producer.send_many(
+        [ProducerRecord.of(encode(e, source="/tandem/seed"), prefix) for e in events]
+    )
+    await producer.stop()
+    async with httpx.AsyncClient(
+        base_url=url, timeout=30, headers=stack.auth_headers(SEEDER)
+    ) as http:
+
+        async def known() -> bool:
+            return (await http.get("/programs/st-mx-prog/report")).status_code == 200
+
+        await wait_until(known, timeout_s=30)
+    return {"path.program_id": "st-mx-prog"}
+
+
+SEEDS = {
+    "pairing": seed_pairing,
+    "scheduling": seed_scheduling,
+    "feedback": seed_feedback,
+    "metrics": seed_metrics,
+}
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -11,6 +11,7 @@ import pytest
 from pydantic.json_schema import models_json_schema
 
 from tandem_contracts import EVENTS_BY_TYPE
+from tandem_contracts.registry import events_on
 from tandem_contracts.topics import FEEDBACK, HR_EMPLOYEES, PAIRING, PRIVACY, SCHEDULING
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import service_settings
@@ -88,7 +89,11 @@ EXPECTED = {
             )
         },
     },
-    "metrics": SKELETON,
+    "metrics": {
+        ("receive", topic): {m.event_type for m in events_on(topic)}
+        for topic in (HR_EMPLOYEES, PAIRING, SCHEDULING, FEEDBACK)
+    }
+    | {("send", PRIVACY): {ERASED}},
 }
 
 

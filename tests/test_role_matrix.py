@@ -91,6 +91,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/surveys/{survey_id}/answer"): {"participant (self)"},
     ("GET", "/pairs/{pair_id}/report"): SELF_OR_MANAGER,
     ("GET", "/programs/{program_id}/report"): MANAGER_ONLY | {"ops"},
+    ("GET", "/programs/{program_id}/report.csv"): MANAGER_ONLY | {"ops"},
     ("POST", "/programs/{program_id}/enrollments/{enrollment_id}/withdraw"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/close"): MANAGER_ONLY,
     ("POST", "/employees/{employee_id}/erasure"): {"hr_admin"},
@@ -251,6 +252,28 @@ async def seed_feedback(feedback: ServiceHarness, stack: StackInfo) -> dict[str,
     }
 
 
+async def seed_metrics(metrics: ServiceHarness, stack: StackInfo) -> dict[str, str]:
+    """A program MANAGER manages, as pairing announces it, so the report routes answer."""
+    events = program_and_pair(
+        program_id="mx-prog",
+        pair_id="mx-pair",
+        manager=MANAGER,
+        mentor=MENTOR,
+        mentee=MENTEE,
+        starts_on=date.today(),
+        weeks=8,
+    )
+    await metrics.publish(*events, source="/tandem/pairing")
+    manager = stack.auth_headers(MANAGER, ["program_manager"])
+
+    async def known() -> bool:
+        reply = await metrics.http.get("/programs/mx-prog/report", headers=manager)
+        return reply.status_code == 200
+
+    await wait_until(known, timeout_s=30)
+    return {"program_id": "mx-prog"}
+
+
 GOAL = {
     "topic_name": "ai_tools",
     "description": "Prompts",
@@ -333,6 +356,7 @@ async def test_every_route_answers_every_caller_as_its_rule_says(
         "pairing": await seed(services["pairing"], embedded_stack),
         "scheduling": await seed_scheduling(services["scheduling"], embedded_stack),
         "feedback": await seed_feedback(services["feedback"], embedded_stack),
+        "metrics": await seed_metrics(services["metrics"], embedded_stack),
     }
     failures: list[str] = []
     checked = 0
