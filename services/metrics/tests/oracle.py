@@ -43,6 +43,8 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
     sessions: dict[str, dict[str, Any]] = {}
     submitted: dict[tuple[str, str], ev.FeedbackSubmitted] = {}
     answered: dict[tuple[str, str], ev.SurveyAnswered] = {}
+    goals: dict[str, dict[str, Any]] = {}
+    levels: dict[tuple[str, str, str, str], int] = {}
     for e in log:
         if isinstance(e, ev.EmployeeHired):
             hired[e.employee_id] = e.hired_on
@@ -62,6 +64,16 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
             submitted[e.session_id, e.author_role.value] = e
         elif isinstance(e, ev.SurveyAnswered):
             answered[e.survey_id, e.respondent_role.value] = e
+        elif isinstance(e, ev.GoalSet):
+            goals.setdefault(e.goal_id, {"achieved": False}).update(
+                pair=e.pair_id, owner=e.owner_role.value
+            )
+        elif isinstance(e, ev.GoalAchieved):
+            goals.setdefault(e.goal_id, {}).update(
+                pair=e.pair_id, owner=e.owner_role.value, achieved=True
+            )
+        elif isinstance(e, ev.CompetenceAssessed):
+            levels[e.pair_id, e.topic_name, e.phase.value, e.assessor_role.value] = e.level
         elif hasattr(e, "session_id"):
             s = sessions.setdefault(e.session_id, {"pair": e.pair_id})  # type: ignore[attr-defined]
             if isinstance(e, ev.SessionScheduled):
@@ -171,6 +183,33 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
             continue
         who = pair.mentor.employee_id if role == "mentor" else pair.mentee.employee_id
         surveys[a.kind.value].setdefault(who, []).append(float(a.score))
+
+    def member_of(pair_id: str, role: str) -> str | None:
+        pair = created.get(pair_id)
+        if pair is None:
+            return None
+        return pair.mentor.employee_id if role == "mentor" else pair.mentee.employee_id
+
+    owned: dict[str, list[float]] = {}
+    for g in goals.values():
+        owner = member_of(g["pair"], g["owner"])
+        if owner is not None:
+            owned.setdefault(owner, []).append(1.0 if g.get("achieved") else 0.0)
+    goal_shares = {o: [sum(v) / len(v)] for o, v in owned.items()}
+    competence = []
+    for topic in sorted({t for (pair_id, t, _, _) in levels if pair_id in created}):
+        views = []
+        for role in ("mentee", "mentor"):
+            by_assessor: dict[str, list[float]] = {}
+            for (pair_id, t, phase, r), level in sorted(levels.items()):
+                if t != topic or r != role or phase != "final":
+                    continue
+                baseline = levels.get((pair_id, t, "baseline", r))
+                assessor = member_of(pair_id, r)
+                if baseline is not None and assessor is not None:
+                    by_assessor.setdefault(assessor, []).append(float(level - baseline))
+            views.append(_shown(by_assessor, k))
+        competence.append((topic, views[0], views[1]))
     first, last = program.starts_on, min(program.ends_on, today)
     at_start = active_on(first)
     gone = {p for p, d in departed.items() if first <= d <= last}
@@ -197,5 +236,7 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
         "feedback": feedback,
         "mqs": _shown(surveys["mqs"], k),
         "nps": _shown(surveys["nps"], k, "nps"),
+        "goal_completion": _shown(goal_shares, k),
+        "competence": competence,
         "retention_delta": None if mine is None or theirs is None else round(mine - theirs, 6),
     }

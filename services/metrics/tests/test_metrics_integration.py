@@ -108,6 +108,20 @@ def story() -> list[Event]:
                 submitted_at=at(31),
             ),
         ]
+        for phase, level in ((ev.AssessmentPhase.BASELINE, 2), (ev.AssessmentPhase.FINAL, 3 + n)):
+            events.append(
+                ev.CompetenceAssessed(
+                    pair_id=pair,
+                    program_id="prog",
+                    assessment_id=f"a{n}{phase.value}",
+                    employee_id=mentee,
+                    assessor_role=Role.MENTEE,
+                    topic_name="ai",
+                    phase=phase,
+                    level=level,
+                    assessed_at=at(40),
+                )
+            )
     return events
 
 
@@ -121,7 +135,10 @@ async def test_events_become_a_report_csv_and_program_series(
     async def projected() -> bool:
         reply = await svc.http.get("/programs/prog/report")
         report.update(reply.json() if reply.status_code == 200 else {})
-        return bool(report.get("sessions", {}).get("held") == 3)
+        held = report.get("sessions", {}).get("held") == 3
+        return bool(
+            held and report.get("competence") and report["feedback"]["mentee"]["rating"]["value"]
+        )
 
     await wait_until(projected, timeout_s=30, what="three held sessions in the report")
     assert report["active_pairs"] == 3
@@ -130,6 +147,9 @@ async def test_events_become_a_report_csv_and_program_series(
     mentee = report["feedback"]["mentee"]
     assert mentee["rating"] == {"value": 4.0, "respondents": 3, "suppressed": False}
     assert report["feedback"]["mentor"]["rating"]["suppressed"] is True
+    [ai] = report["competence"]
+    assert ai["self_delta"] == {"value": 2.0, "respondents": 3, "suppressed": False}
+    assert ai["partner_delta"]["suppressed"] is True
     csv = await svc.http.get("/programs/prog/report.csv")
     assert csv.headers["content-type"].startswith("text/csv")
     assert "feedback.mentee.rating.value,4.0" in csv.text
@@ -150,6 +170,7 @@ async def test_events_become_a_report_csv_and_program_series(
     await wait_until(exposed, what="program series on /metrics")
     text = (await svc.http.get("/metrics")).text
     assert 'tandem_program_feedback_rating{program="prog",side="mentee"} 4.0' in text
+    assert 'tandem_program_competence_delta{program="prog",topic="ai",view="self"} 2.0' in text
     assert 'side="mentor"' not in "".join(
         line for line in text.splitlines() if line.startswith("tandem_program_feedback_rating")
     ), "a suppressed figure is absent, not 0"
@@ -163,9 +184,13 @@ async def test_an_erased_person_leaves_no_id_and_the_kpis_stay(
     svc = metrics_service
     await svc.publish(*story(), source="/tandem/test")
 
-    async def projected() -> bool:
+    async def projected() -> bool:  # every topic's events applied
         reply = await svc.http.get("/programs/prog/report")
-        return reply.status_code == 200 and reply.json()["sessions"]["held"] == 3
+        if reply.status_code != 200:
+            return False
+        body = reply.json()
+        complete = body["sessions"]["held"] == 3 and body["competence"]
+        return bool(complete and body["feedback"]["mentee"]["rating"]["value"] == 4.0)
 
     await wait_until(projected, timeout_s=30)
     before = (await svc.http.get("/programs/prog/report")).json()

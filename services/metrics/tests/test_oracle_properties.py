@@ -272,6 +272,46 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, Event]], datetime, int]:
                         ),
                     )
                 )
+        for g in range(draw(st.integers(0, 2))):
+            goal = {"pair_id": pair, "program_id": "prog", "goal_id": f"{pair}-g{g}"}
+            owner = draw(st.sampled_from(list(Role)))
+            log.append(
+                (
+                    f"fb-{pair}",
+                    ev.GoalSet(
+                        **goal,
+                        owner_role=owner,
+                        topic_name="ai",
+                        target_level=4,
+                        milestones=0,
+                        revision=1,
+                        set_at=at(5),
+                    ),
+                )
+            )
+            if draw(st.booleans()):
+                log.append(
+                    (f"fb-{pair}", ev.GoalAchieved(**goal, owner_role=owner, achieved_at=at(90)))
+                )
+        for phase in (ev.AssessmentPhase.BASELINE, ev.AssessmentPhase.FINAL):
+            for side in draw(st.sets(st.sampled_from(list(Role)))):
+                for topic in draw(st.sets(st.sampled_from(["ai", "agile"]), min_size=1)):
+                    log.append(
+                        (
+                            f"fb-{pair}",
+                            ev.CompetenceAssessed(
+                                pair_id=pair,
+                                program_id="prog",
+                                assessment_id=f"{pair}{phase}{side}{topic}",
+                                employee_id=mentee,
+                                assessor_role=side,
+                                topic_name=topic,
+                                phase=phase,
+                                level=draw(st.integers(1, 5)),
+                                assessed_at=at(6),
+                            ),
+                        )
+                    )
         if draw(st.integers(0, 2)) == 0:
             log.append(
                 (
@@ -333,6 +373,10 @@ def comparable(kpis: ProgramKpis) -> dict[str, Any]:
         },
         "mqs": kpis.mqs.value,
         "nps": kpis.nps.value,
+        "goal_completion": kpis.goal_completion.value,
+        "competence": [
+            (t.topic_name, t.self_delta.value, t.partner_delta.value) for t in kpis.competence
+        ],
         "retention_delta": kpis.retention.delta,
     }
 

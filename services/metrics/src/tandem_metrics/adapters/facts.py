@@ -12,7 +12,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from tandem_metrics.service.ports import Fields, Merge
 from tandem_servicekit.mongo import Document
 
-KINDS = ("programs", "employees", "enrollments", "pairs", "sessions", "feedback", "answers")
+KINDS = (
+    "programs",
+    "employees",
+    "enrollments",
+    "pairs",
+    "sessions",
+    "feedback",
+    "answers",
+    "goals",
+    "assessments",
+)
 
 
 class MongoFacts:

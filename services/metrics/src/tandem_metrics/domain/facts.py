@@ -100,3 +100,23 @@ class SurveyAnswerFact(BaseModel):
     role: str
     score: int
     answered_at: datetime
+
+
+class GoalFact(BaseModel):
+    goal_id: str
+    pair_id: str
+    program_id: str
+    owner_role: str
+    achieved: bool = False
+
+
+class AssessmentFact(BaseModel):
+    """One level: `<pair>|<topic>|<phase>|<assessor role>`."""
+
+    assessment_key: str
+    pair_id: str
+    program_id: str
+    topic_name: str
+    phase: str
+    role: str
+    level: int

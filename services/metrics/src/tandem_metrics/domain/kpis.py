@@ -13,11 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
 
-from tandem_contracts.anonymity import Figure, figure, latest_only, net_promoter
+from tandem_contracts.anonymity import Figure, figure, latest_only, net_promoter, per_person
 from tandem_metrics.domain.facts import (
+    AssessmentFact,
     EmployeeFact,
     EnrollmentFact,
     FeedbackFact,
+    GoalFact,
     PairFact,
     ProgramFact,
     SessionFact,
@@ -60,6 +62,14 @@ class Retention(BaseModel):
     """participants - others (negative: participants stay more)."""
 
 
+class TopicDelta(BaseModel):
+    topic_name: str
+    self_delta: Figure
+    """Mean final - baseline level of the mentees' own view, over the topics assessed at both."""
+    partner_delta: Figure
+    """The same from the mentors' view of their mentees."""
+
+
 class ProgramKpis(BaseModel):
     program_id: str
     computed_at: datetime
@@ -77,6 +87,9 @@ class ProgramKpis(BaseModel):
     feedback: dict[str, SideFeedback]
     mqs: Figure
     nps: Figure
+    goal_completion: Figure
+    """Per goal owner, the share of their goals achieved, averaged (anonymity rule)."""
+    competence: list[TopicDelta]
     retention: Retention
 
 
@@ -89,6 +102,8 @@ class ProgramFacts:
     feedback: list[FeedbackFact]
     answers: list[SurveyAnswerFact]
     employees: list[EmployeeFact]
+    goals: list[GoalFact]
+    assessments: list[AssessmentFact]
 
 
 def midnight(day: date) -> datetime:
@@ -116,6 +131,8 @@ def compute(facts: ProgramFacts, now: datetime, k: int) -> ProgramKpis:
         feedback={side: _side(side, facts, pairs, k) for side in SIDES},
         mqs=figure(_answers(facts.answers, pairs, "mqs"), k),
         nps=figure(latest_only(_answers(facts.answers, pairs, "nps")), k, net_promoter),
+        goal_completion=_goals(facts.goals, pairs, k),
+        competence=_competence(facts.assessments, pairs, k),
         retention=_retention(facts, now),
     )
 
@@ -250,6 +267,38 @@ def _answers(
         if a.kind == kind and person is not None:
             by_person[person].append(float(a.score))
     return by_person
+
+
+def _goals(goals: list[GoalFact], pairs: list[PairFact], k: int) -> Figure:
+    members = _members(pairs)
+    shares: dict[str, list[float]] = defaultdict(list)
+    for g in goals:
+        owner = members.get(g.pair_id, {}).get(g.owner_role)
+        if owner is not None:
+            shares[owner].append(1.0 if g.achieved else 0.0)
+    return figure(per_person(shares), k)
+
+
+def _competence(
+    assessments: list[AssessmentFact], pairs: list[PairFact], k: int
+) -> list[TopicDelta]:
+    members = _members(pairs)
+    level = {(a.pair_id, a.topic_name, a.phase, a.role): a.level for a in assessments}
+    deltas: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for (pair, topic, phase, role), final in sorted(level.items()):
+        baseline = level.get((pair, topic, "baseline", role))
+        assessor = members.get(pair, {}).get(role)
+        if phase == "final" and baseline is not None and assessor is not None:
+            deltas[topic, role][assessor].append(float(final - baseline))
+    topics = sorted({a.topic_name for a in assessments if a.pair_id in members})
+    return [
+        TopicDelta(
+            topic_name=t,
+            self_delta=figure(deltas[t, "mentee"], k),
+            partner_delta=figure(deltas[t, "mentor"], k),
+        )
+        for t in topics
+    ]
 
 
 def _retention(facts: ProgramFacts, now: datetime) -> Retention:

@@ -51,6 +51,13 @@ class ProgramKpiCollector(Collector):
         rating = gauge("feedback_rating", "Mean feedback rating 1-5 (k-anonymous)", "side")
         mqs = gauge("mqs", "Mean Mentoring Quality Score 1-5 (k-anonymous)")
         nps = gauge("nps", "Net Promoter Score -100..100 (k-anonymous)")
+        goals = gauge("goal_completion_ratio", "Share of goals achieved per owner (k-anonymous)")
+        delta = gauge(
+            "competence_delta",
+            "Mean final minus baseline level per topic, self or partner view (k-anonymous)",
+            "topic",
+            "view",
+        )
         retention = gauge(
             "retention_delta_ratio", "Departure rate of participants minus that of others"
         )
@@ -74,13 +81,18 @@ class ProgramKpiCollector(Collector):
                 _figure(rating, [program, side], figures.rating)
             _figure(mqs, [program], kpis.mqs)
             _figure(nps, [program], kpis.nps)
+            _figure(goals, [program], kpis.goal_completion)
+            for topic in kpis.competence:
+                _figure(delta, [program, topic.topic_name, "self"], topic.self_delta)
+                _figure(delta, [program, topic.topic_name, "partner"], topic.partner_delta)
             if kpis.retention.delta is not None:
                 retention.add_metric([program], kpis.retention.delta)
             waits = kpis.time_to_match_seconds
             buckets = [(_le(b), sum(1 for w in waits if w <= b)) for b in TIME_TO_MATCH_BUCKETS_S]
             to_match.add_metric([program], [*buckets, ("+Inf", len(waits))], sum_value=sum(waits))
         yield from families.values()
-        yield from (active, ended, sessions, hours, completion, rating, mqs, nps, retention)
+        yield from (active, ended, sessions, hours, completion, rating, mqs, nps)
+        yield from (goals, delta, retention)
         yield to_match
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tandem_metrics.domain.facts import (
+    AssessmentFact,
     EmployeeFact,
     EnrollmentFact,
     FeedbackFact,
+    GoalFact,
     PairFact,
     ProgramFact,
     SessionFact,
@@ -40,6 +42,11 @@ async def facts_of(program_id: str, uow: MetricsUnitOfWork) -> ProgramFacts | No
             for f in await facts.of_program("answers", program_id)
         ],
         employees=[EmployeeFact.model_validate(f) for f in await facts.every("employees")],
+        goals=[GoalFact.model_validate(f) for f in await facts.of_program("goals", program_id)],
+        assessments=[
+            AssessmentFact.model_validate(f)
+            for f in await facts.of_program("assessments", program_id)
+        ],
     )
 
 

@@ -10,10 +10,13 @@ from typing import Any
 
 from tandem_contracts import Event
 from tandem_contracts.events import (
+    CompetenceAssessed,
     EmployeeDeparted,
     EmployeeHired,
     FeedbackRequested,
     FeedbackSubmitted,
+    GoalAchieved,
+    GoalSet,
     PairCreated,
     PairEnded,
     ParticipantEnrolled,
@@ -141,6 +144,29 @@ def merges_of(event: Event) -> list[Merge]:
                 answered_at=event.answered_at,
             )
             return [("answers", key, fields)]
+        case GoalSet() | GoalAchieved():
+            extra = {"achieved": True} if isinstance(event, GoalAchieved) else {}
+            fields = _fields(
+                goal_id=event.goal_id,
+                pair_id=event.pair_id,
+                program_id=event.program_id,
+                owner_role=event.owner_role.value,
+                **extra,
+            )
+            return [("goals", event.goal_id, fields)]
+        case CompetenceAssessed():
+            role = event.assessor_role.value
+            key = f"{event.pair_id}|{event.topic_name}|{event.phase.value}|{role}"
+            fields = _fields(
+                assessment_key=key,
+                pair_id=event.pair_id,
+                program_id=event.program_id,
+                topic_name=event.topic_name,
+                phase=event.phase.value,
+                role=role,
+                level=event.level,
+            )
+            return [("assessments", key, fields)]
         case EmployeeHired():
             fields = _fields(employee_id=event.employee_id, hired_on=event.hired_on)
             return [("employees", event.employee_id, fields)]
