@@ -34,16 +34,18 @@ class FakeMetricsUnitOfWork(FakeUnitOfWork):
         super().__init__(clock)
         self.facts = FakeFacts()
         self.erased: set[str] = set()
+        self.pseudonyms: dict[str, str] = {}
         self.locked: list[set[str]] = []
 
-    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
-        return self.erased & set(employee_ids)
+    async def pseudonyms_of(self, employee_ids: Iterable[str]) -> dict[str, str]:
+        return {e: self.pseudonyms[e] for e in employee_ids if e in self.pseudonyms}
 
     async def lock_people(self, employee_ids: Iterable[str]) -> None:
         self.locked.append(set(employee_ids))
 
     async def forget_person(self, employee_id: str, pseudonym: str) -> int:
         self.erased.add(employee_id)
+        pseudonym = self.pseudonyms.setdefault(employee_id, pseudonym)
         changed = 0
         for kind in self.facts.kinds.values():
             for fields in kind.values():

@@ -26,7 +26,10 @@ class MetricsUnitOfWork(UnitOfWork, Protocol):
     @property
     def facts(self) -> FactStore: ...
 
-    async def erased_among(self, employee_ids: Iterable[str]) -> set[str]: ...
+    async def pseudonyms_of(self, employee_ids: Iterable[str]) -> dict[str, str]:
+        """The pseudonym of each of these people who was erased (the same one every time, so a
+        replay links an erased person's facts as the live projection did)."""
+        ...
 
     async def lock_people(self, employee_ids: Iterable[str]) -> None:
         """Write a marker per person (keyed by a digest of the id) in this transaction, so
@@ -34,5 +37,6 @@ class MetricsUnitOfWork(UnitOfWork, Protocol):
         ...
 
     async def forget_person(self, employee_id: str, pseudonym: str) -> int:
-        """The pseudonym in place of the id in every fact; remembered as erased."""
+        """The person's pseudonym (`pseudonym`, or the one given at an earlier erasure) in place
+        of the id in every fact; remembered as erased."""
         ...

@@ -33,9 +33,6 @@ from tandem_contracts.events import (
 )
 from tandem_metrics.service.ports import Fields, Merge, MetricsUnitOfWork
 
-ERASED = "erased"
-"""Stands for an erased person in facts that arrive after the erasure (counts stay right)."""
-
 PEOPLE_FIELDS = ("employee_id", "mentor_id", "mentee_id")
 
 
@@ -193,26 +190,19 @@ def _session(
 
 
 async def apply(events: Iterable[Event], uow: MetricsUnitOfWork) -> None:
-    """Every event's merges in order, in one round per batch; people erased before are
-    replaced by `ERASED` (an HR record or a pair announced before the erasure)."""
+    """Every event's merges in order, in one round per batch; people erased before (an HR record
+    or a pair announced before the erasure, or a replay) appear under their pseudonym."""
     merges = [m for event in events for m in merges_of(event)]
     people = {m[2][f] for m in merges for f in PEOPLE_FIELDS if f in m[2]}
     if people:
         await uow.lock_people(people)  # an erasure running alongside conflicts and waits
-    erased = await uow.erased_among(people)
-    if erased:
-        merges = [_without(m, erased) for m in merges if not _is_erased_employee(m, erased)]
+    renames = await uow.pseudonyms_of(people)
+    if renames:
+        merges = [_renamed(m, renames) for m in merges]
     await uow.facts.merge_many(merges)
 
 
-def _is_erased_employee(merge: Merge, erased: set[str]) -> bool:
-    return merge[0] == "employees" and merge[1] in erased
-
-
-def _without(merge: Merge, erased: set[str]) -> Merge:
+def _renamed(merge: Merge, renames: dict[str, str]) -> Merge:
     kind, key, fields = merge
-    return (
-        kind,
-        key,
-        {k: ERASED if k in PEOPLE_FIELDS and v in erased else v for k, v in fields.items()},
-    )
+    fields = {k: renames.get(v, v) if k in PEOPLE_FIELDS else v for k, v in fields.items()}
+    return kind, renames.get(key, key) if kind == "employees" else key, fields
