@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down prometheus-tools
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down prometheus-tools browser-tools
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,15 @@ prometheus-tools: ## install promtool + prometheus (Debian's package; as root wi
 	      --no-install-recommends prometheus >/dev/null; \
 	  else \
 	    echo "promtool missing: install Debian's prometheus package (the rule tests skip)"; \
+	  fi; }
+
+browser-tools: ## install headless chromium (Debian's package; as root with apt) for the report page test
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "chromium missing: install Debian's chromium package (the page test skips)"; \
 	  fi; }
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)

@@ -51,6 +51,8 @@ class SideFeedback(BaseModel):
     """Feedback given ÷ asked for, over the people asked (anonymity rule)."""
     rating: Figure
     """Mean rating 1-5 (anonymity rule)."""
+    rating_distribution: dict[int, int] | None
+    """How many answers gave each rating 1-5; None while the rating is suppressed."""
 
 
 class Retention(BaseModel):
@@ -68,6 +70,14 @@ class TopicDelta(BaseModel):
     """Mean final - baseline level of the mentees' own view, over the topics assessed at both."""
     partner_delta: Figure
     """The same from the mentors' view of their mentees."""
+
+
+class WeekPoint(BaseModel):
+    week_starts_on: date
+    """Weeks count from the program's first day (UTC)."""
+    sessions_held: int
+    cadence_adherence: float | None
+    """Cadence adherence as it stood at the end of the week (None before any window ended)."""
 
 
 class ProgramKpis(BaseModel):
@@ -91,6 +101,8 @@ class ProgramKpis(BaseModel):
     """Per goal owner, the share of their goals achieved, averaged (anonymity rule)."""
     competence: list[TopicDelta]
     retention: Retention
+    weeks: list[WeekPoint]
+    """The program's weeks up to now: sessions held, and cadence adherence over time."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ def midnight(day: date) -> datetime:
 
 def compute(facts: ProgramFacts, now: datetime, k: int) -> ProgramKpis:
     pairs = [p for p in facts.pairs if p.created_at is not None]
+    feedback = {side: _side(side, facts, pairs, k) for side in SIDES}
     return ProgramKpis(
         program_id=facts.program.program_id,
         computed_at=now,
@@ -128,12 +141,13 @@ def compute(facts: ProgramFacts, now: datetime, k: int) -> ProgramKpis:
         session_completion=_completion(facts.sessions, now),
         cadence_adherence=_cadence(pairs, facts.sessions, now),
         mentoring_seconds=60.0 * sum(s.held_minutes or 0 for s in facts.sessions if s.held_at),
-        feedback={side: _side(side, facts, pairs, k) for side in SIDES},
+        feedback=feedback,
         mqs=figure(_answers(facts.answers, pairs, "mqs"), k),
         nps=figure(latest_only(_answers(facts.answers, pairs, "nps")), k, net_promoter),
         goal_completion=_goals(facts.goals, pairs, k),
         competence=_competence(facts.assessments, pairs, k),
         retention=_retention(facts, now),
+        weeks=_weeks(facts.program, pairs, facts.sessions, now),
     )
 
 
@@ -243,6 +257,7 @@ def _side(side: str, facts: ProgramFacts, pairs: list[PairFact], k: int) -> Side
     given = {(f.session_id, f.role): f for f in facts.feedback}
     asked: dict[str, list[float]] = defaultdict(list)
     ratings: dict[str, list[float]] = defaultdict(list)
+    counts: Counter[int] = Counter()
     requested = 0
     for s in facts.sessions:
         person = members.get(s.pair_id or "", {}).get(side)
@@ -253,7 +268,36 @@ def _side(side: str, facts: ProgramFacts, pairs: list[PairFact], k: int) -> Side
         asked[person].append(1.0 if answer else 0.0)
         if answer is not None:
             ratings[person].append(float(answer.rating))
-    return SideFeedback(requested=requested, completion=figure(asked, k), rating=figure(ratings, k))
+            counts[answer.rating] += 1
+    rating = figure(ratings, k)
+    return SideFeedback(
+        requested=requested,
+        completion=figure(asked, k),
+        rating=rating,
+        rating_distribution=None if rating.suppressed else {n: counts[n] for n in range(1, 6)},
+    )
+
+
+def _weeks(
+    program: ProgramFact, pairs: list[PairFact], sessions: list[SessionFact], now: datetime
+) -> list[WeekPoint]:
+    if program.starts_on is None:
+        return []
+    points: list[WeekPoint] = []
+    start = midnight(program.starts_on)
+    last = min(now, midnight((program.ends_on or now.date()) + timedelta(days=1)))
+    held = [s.held_at for s in sessions if s.held_at is not None]
+    while start < last:
+        end = start + timedelta(weeks=1)
+        points.append(
+            WeekPoint(
+                week_starts_on=start.date(),
+                sessions_held=sum(1 for at in held if start <= at < end),
+                cadence_adherence=_cadence(pairs, sessions, min(end, now)).value,
+            )
+        )
+        start = end
+    return points
 
 
 def _answers(

@@ -7,8 +7,10 @@ import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from fastapi.responses import HTMLResponse
 
 from tandem_metrics.domain.kpis import ProgramKpis
+from tandem_metrics.entrypoints.report_page import render
 from tandem_metrics.service import kpis
 from tandem_metrics.service.ports import MetricsUnitOfWork
 from tandem_metrics.settings import MetricsRules
@@ -39,9 +41,16 @@ def router(rules: MetricsRules) -> APIRouter:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["kpi", "value"])
-        for name, value in _flat(found.model_dump(mode="json", exclude={"time_to_match_seconds"})):
+        flat = found.model_dump(mode="json", exclude={"time_to_match_seconds", "weeks"})
+        for name, value in _flat(flat):
             writer.writerow([name, "" if value is None else value])
         return Response(out.getvalue(), media_type=CSV)
+
+    @api.get("/programs/{program_id}/report.html", response_class=HTMLResponse)
+    async def report_html(program_id: PathId, caller: Caller, work: Work) -> HTMLResponse:
+        """The same KPIs as one self-contained page with charts (sessions held per week,
+        cadence adherence over time, competence gained per topic, feedback ratings)."""
+        return HTMLResponse(render(await kpis.report(program_id, caller, work, k)))
 
     return api
 
