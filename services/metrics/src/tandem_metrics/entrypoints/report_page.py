@@ -17,7 +17,8 @@ body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2r
 background:#f7f9fb}h1{margin:0 0 .2rem}p.meta{color:#52606d;margin:0 0 1.5rem}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:.8rem}
 .tile{background:#fff;border-radius:8px;padding:.8rem 1rem;box-shadow:0 1px 2px #0002}
-.tile b{display:block;font-size:1.6rem}.tile b.words{font-size:1rem;padding:.45rem 0}.tile span{color:#52606d;font-size:.85rem}
+.tile b{display:block;font-size:1.6rem}.tile b.words{font-size:1rem;padding:.45rem 0}
+.tile span{color:#52606d;font-size:.85rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(580px,1fr));gap:1rem;
 margin-top:1.5rem}figure{background:#fff;border-radius:8px;margin:0;padding:1rem;
 box-shadow:0 1px 2px #0002}figcaption{font-weight:600;margin-bottom:.5rem}
