@@ -92,6 +92,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("GET", "/pairs/{pair_id}/report"): SELF_OR_MANAGER,
     ("GET", "/programs/{program_id}/report"): MANAGER_ONLY | {"ops"},
     ("GET", "/programs/{program_id}/report.csv"): MANAGER_ONLY | {"ops"},
+    ("GET", "/programs/{program_id}/report.html"): MANAGER_ONLY | {"ops"},
     ("POST", "/programs/{program_id}/enrollments/{enrollment_id}/withdraw"): SELF_OR_MANAGER,
     ("POST", "/programs/{program_id}/close"): MANAGER_ONLY,
     ("POST", "/employees/{employee_id}/erasure"): {"hr_admin"},
