@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling clean dev-up dev-down prometheus-tools browser-tools
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ browser-tools: ## install headless chromium (Debian's package; as root with apt)
 	  else \
 	    echo "chromium missing: install Debian's chromium package (the page test skips)"; \
 	  fi; }
+
+bench-metrics: .venv/.synced ## 200,000 mixed events through the live metrics service, against raw consume and raw writes
+	$(RUN) python benchmarks/metrics.py
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)
 	$(RUN) tandem dev up

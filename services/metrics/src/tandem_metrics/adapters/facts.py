@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import groupby
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -30,10 +29,14 @@ class MongoFacts:
         self._db, self._s = db, session
 
     async def merge_many(self, merges: Iterable[Merge]) -> None:
-        """One ordered bulk write per run of the same kind (the order of the merges kept)."""
-        for kind, run in groupby(merges, key=lambda m: m[0]):
-            ops = [UpdateOne({"_id": key}, {"$set": fields}, upsert=True) for _, key, fields in run]
-            await self._db[kind].bulk_write(ops, ordered=True, session=self._s)
+        """The merges of one fact folded into one update (later fields win, as applying them in
+        turn would), then one bulk write per kind."""
+        folded: dict[str, dict[str, Fields]] = {}
+        for kind, key, fields in merges:
+            folded.setdefault(kind, {}).setdefault(key, {}).update(fields)
+        for kind, facts in folded.items():
+            ops = [UpdateOne({"_id": k}, {"$set": f}, upsert=True) for k, f in facts.items()]
+            await self._db[kind].bulk_write(ops, ordered=False, session=self._s)
 
     async def of_program(self, kind: str, program_id: str) -> list[Fields]:
         cursor = self._db[kind].find({"program_id": program_id}, {"_id": 0}, session=self._s)
