@@ -34,6 +34,7 @@ EXPECTED = {
             "org.tandem.pairing.participant_enrolled.v1",
             "org.tandem.pairing.participant_withdrawn.v1",
             "org.tandem.pairing.pair_created.v1",
+            "org.tandem.pairing.pair_declined.v1",
             "org.tandem.pairing.pair_ended.v1",
         },
         ("send", PRIVACY): {ERASED},

@@ -135,6 +135,9 @@ def build() -> Dashboard:
         .with_panel(
             stat("Mentees matched", "percentunit", f"tandem_program_match_rate_ratio{{{P}}}")
         )
+        .with_panel(
+            stat("Proposals accepted", "percentunit", f"tandem_program_acceptance_ratio{{{P}}}")
+        )
         .with_panel(stat("Active pairs", "short", f"tandem_program_active_pairs{{{P}}}"))
         .with_panel(
             stat(

@@ -40,8 +40,8 @@ class FakeMetricsUnitOfWork(FakeUnitOfWork):
     async def pseudonyms_of(self, employee_ids: Iterable[str]) -> dict[str, str]:
         return {e: self.pseudonyms[e] for e in employee_ids if e in self.pseudonyms}
 
-    async def lock_people(self, employee_ids: Iterable[str]) -> None:
-        self.locked.append(set(employee_ids))
+    async def lock_people(self, employee_ids: Iterable[str], kinds: Iterable[str]) -> None:
+        self.locked.append({f"{k}:{e}" for e in employee_ids for k in kinds})
 
     async def forget_person(self, employee_id: str, pseudonym: str) -> int:
         self.erased.add(employee_id)

@@ -40,6 +40,7 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
     withdrawn: set[str] = set()
     created: dict[str, ev.PairCreated] = {}
     ended: dict[str, ev.PairEnded] = {}
+    declined: set[str] = set()
     sessions: dict[str, dict[str, Any]] = {}
     submitted: dict[tuple[str, str], ev.FeedbackSubmitted] = {}
     answered: dict[tuple[str, str], ev.SurveyAnswered] = {}
@@ -60,6 +61,8 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
             created[e.pair_id] = e
         elif isinstance(e, ev.PairEnded):
             ended[e.pair_id] = e
+        elif isinstance(e, ev.PairDeclined):
+            declined.add(e.pair_id)
         elif isinstance(e, ev.FeedbackSubmitted):
             submitted[e.session_id, e.author_role.value] = e
         elif isinstance(e, ev.SurveyAnswered):
@@ -222,6 +225,7 @@ def oracle(log: list[Event], program_id: str, now: datetime, k: int) -> dict[str
         "participation": _share(len(staying & active), len(active)),
         "match_rate": _share(len(matched & mentee_pool), len(mentee_pool)),
         "time_to_match_seconds": waits,
+        "acceptance_rate": _share(len(created), len(created) + len(declined - set(created))),
         "active_pairs": len([p for p in created if p not in ended]),
         "ended_pairs_by_reason": {
             r: len([x for x in ended.values() if x.pair_id in created and x.reason.value == r])

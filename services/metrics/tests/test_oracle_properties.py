@@ -138,6 +138,18 @@ def histories(draw: st.DrawFn) -> tuple[list[tuple[str, Event]], datetime, int]:
                     ),
                 )
             )
+    for n in range(draw(st.integers(0, 3))):  # proposals one side declined
+        log.append(
+            (
+                f"d{n}",
+                ev.PairDeclined(
+                    pair_id=f"d{n}",
+                    program_id="prog",
+                    declined_by=draw(st.sampled_from(list(Role))),
+                    declined_at=at(-10),
+                ),
+            )
+        )
     mentors = [p for p, (_, r) in enrolled.items() if r == "mentor"]
     mentees = [p for p, (_, r) in enrolled.items() if r == "mentee"]
     for n, (mentor, mentee) in enumerate(zip(mentors, mentees, strict=False)):
@@ -356,6 +368,7 @@ def comparable(kpis: ProgramKpis) -> dict[str, Any]:
         "participation": kpis.participation.value,
         "match_rate": kpis.match_rate.value,
         "time_to_match_seconds": kpis.time_to_match_seconds,
+        "acceptance_rate": kpis.acceptance_rate.value,
         "active_pairs": kpis.active_pairs,
         "ended_pairs_by_reason": kpis.ended_pairs_by_reason,
         "early_closure_rate": kpis.early_closure_rate.value,

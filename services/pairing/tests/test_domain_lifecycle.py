@@ -11,6 +11,7 @@ from tandem_contracts.events import (
     EmployeeHired,
     EmployeeUpdated,
     PairCreated,
+    PairDeclined,
     PairEnded,
     PairEndReason,
     ProgramClosed,
@@ -162,9 +163,17 @@ def test_a_pair_is_active_only_once_both_sides_accept() -> None:
     with pytest.raises(PairStateError, match="not part of this pair"):
         pair().accept("stranger", T, terms())
     with pytest.raises(PairStateError, match="only a proposal"):
-        both.decline("m")
+        both.decline("m", T)
     with pytest.raises(PairStateError, match="withdrawn"):
         half.accept("m", T, None)
+
+
+def test_a_declined_proposal_says_who_declined_it() -> None:
+    declined = pair().decline("x", T)
+    assert declined.status is PairStatus.DECLINED
+    [event] = declined.collect_new_events()
+    assert isinstance(event, PairDeclined)
+    assert (event.declined_by, event.declined_at) == (Role.MENTEE, T)
 
 
 def test_only_an_active_pair_ends_and_it_keeps_its_reason() -> None:

@@ -106,6 +106,9 @@ def example_events() -> list[Event]:
             score=0.82,
             created_at=AT,
         ),
+        ev.PairDeclined(
+            pair_id="p-2", program_id="prog-1", declined_by=Role.MENTEE, declined_at=AT
+        ),
         ev.PairEnded(
             pair_id="p-1",
             program_id="prog-1",

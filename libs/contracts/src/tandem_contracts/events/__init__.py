@@ -23,6 +23,7 @@ from tandem_contracts.events.hr import (
 )
 from tandem_contracts.events.pairing import (
     PairCreated,
+    PairDeclined,
     PairEnded,
     PairEndReason,
     PairMember,
@@ -60,6 +61,7 @@ __all__ = [
     "GoalProgressed",
     "GoalSet",
     "PairCreated",
+    "PairDeclined",
     "PairEndReason",
     "PairEnded",
     "PairMember",

@@ -152,3 +152,15 @@ class PairEnded(
     mentee_id: Identifier
     reason: PairEndReason
     ended_at: UtcDatetime
+
+
+class PairDeclined(
+    Event, type="org.tandem.pairing.pair_declined.v1", topic=topics.PAIRING, key="pair_id"
+):
+    """A proposed pair one side declined (it never becomes active): with `PairCreated`, what
+    the acceptance rate of proposals is computed from."""
+
+    pair_id: Identifier
+    program_id: Identifier
+    declined_by: Role
+    declined_at: UtcDatetime

@@ -17,6 +17,7 @@ KINDS = (
     "enrollments",
     "pairs",
     "sessions",
+    "requests",
     "feedback",
     "answers",
     "goals",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pymongo import UpdateOne
 
 from tandem_metrics.adapters.facts import MongoFacts
+from tandem_metrics.service.projection import PEOPLE_KINDS
 from tandem_servicekit.mongo import in_chunks
 from tandem_servicekit.uow import MongoUnitOfWork, erased_digest
 
@@ -23,11 +24,9 @@ class MongoMetricsUnitOfWork(MongoUnitOfWork):
     def _open_repositories(self) -> None:
         self.facts = MongoFacts(self.db, self.session)
 
-    async def lock_people(self, employee_ids: Iterable[str]) -> None:
-        markers = [
-            UpdateOne({"_id": erased_digest(e)}, {"$inc": {"writes": 1}}, upsert=True)
-            for e in sorted(set(employee_ids))
-        ]
+    async def lock_people(self, employee_ids: Iterable[str], kinds: Iterable[str]) -> None:
+        keys = sorted({f"{kind}:{erased_digest(e)}" for e in employee_ids for kind in kinds})
+        markers = [UpdateOne({"_id": k}, {"$inc": {"writes": 1}}, upsert=True) for k in keys]
         if markers:
             await self.db[LOCKS].bulk_write(markers, ordered=False, session=self.session)
 
@@ -40,7 +39,7 @@ class MongoMetricsUnitOfWork(MongoUnitOfWork):
         return found
 
     async def forget_person(self, employee_id: str, pseudonym: str) -> int:
-        await self.lock_people([employee_id])  # facts naming them being written alongside wait
+        await self.lock_people([employee_id], PEOPLE_KINDS)  # writers naming them wait
         await self.remember_erased(employee_id)
         known = await self.pseudonyms_of([employee_id])
         pseudonym = known.get(employee_id, pseudonym)

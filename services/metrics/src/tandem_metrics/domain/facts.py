@@ -46,6 +46,7 @@ class PairFact(BaseModel):
     ends_on: date | None = None
     cadence_weeks: int | None = None
     created_at: datetime | None = None
+    declined_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
 

@@ -87,6 +87,7 @@ class ProgramKpis(BaseModel):
     participation: Ratio
     match_rate: Ratio
     time_to_match_seconds: list[float]
+    acceptance_rate: Ratio
     active_pairs: int
     ended_pairs_by_reason: dict[str, int]
     early_closure_rate: Ratio
@@ -132,6 +133,7 @@ def compute(facts: ProgramFacts, now: datetime, k: int) -> ProgramKpis:
         participation=_participation(facts, now),
         match_rate=_match_rate(facts.enrollments, pairs),
         time_to_match_seconds=_time_to_match(facts.enrollments, pairs),
+        acceptance_rate=_acceptance(facts.pairs),
         active_pairs=sum(1 for p in pairs if p.ended_at is None),
         ended_pairs_by_reason=dict(
             sorted(Counter(p.end_reason or "" for p in pairs if p.ended_at is not None).items())
@@ -195,6 +197,13 @@ def _time_to_match(enrollments: list[EnrollmentFact], pairs: list[PairFact]) -> 
         if at is not None and p.created_at is not None:
             found.append(max((p.created_at - at).total_seconds(), 0.0))
     return sorted(found)
+
+
+def _acceptance(pairs: list[PairFact]) -> Ratio:
+    """Proposals accepted (became pairs) ÷ proposals decided (accepted or declined)."""
+    accepted = sum(1 for p in pairs if p.created_at is not None)
+    declined = sum(1 for p in pairs if p.declined_at is not None and p.created_at is None)
+    return ratio(accepted, accepted + declined)
 
 
 def _early_closure(program: ProgramFact, pairs: list[PairFact]) -> Ratio:

@@ -33,6 +33,7 @@ class ProgramKpiCollector(Collector):
         ratios = {
             "participation_ratio": ("Enrolled employees ÷ active employees", "participation"),
             "match_rate_ratio": ("Matched mentees ÷ enrolled mentees", "match_rate"),
+            "acceptance_ratio": ("Proposals accepted ÷ proposals decided", "acceptance_rate"),
             "early_closure_ratio": ("Pairs ended early ÷ pairs", "early_closure_rate"),
             "session_completion_ratio": ("Held sessions ÷ due sessions", "session_completion"),
             "cadence_adherence_ratio": (

@@ -14,7 +14,7 @@ from tandem_metrics.domain.facts import (
     SurveyAnswerFact,
 )
 from tandem_metrics.domain.kpis import ProgramFacts, ProgramKpis, compute
-from tandem_metrics.service.ports import MetricsUnitOfWork
+from tandem_metrics.service.ports import Fields, MetricsUnitOfWork
 from tandem_servicekit.auth import OPS, PROGRAM_MANAGER, Principal
 from tandem_servicekit.errors import Forbidden, NotFound
 
@@ -31,9 +31,10 @@ async def facts_of(program_id: str, uow: MetricsUnitOfWork) -> ProgramFacts | No
             for f in await facts.of_program("enrollments", program_id)
         ],
         pairs=[PairFact.model_validate(f) for f in await facts.of_program("pairs", program_id)],
-        sessions=[
-            SessionFact.model_validate(f) for f in await facts.of_program("sessions", program_id)
-        ],
+        sessions=_with_requests(
+            await facts.of_program("sessions", program_id),
+            await facts.of_program("requests", program_id),
+        ),
         feedback=[
             FeedbackFact.model_validate(f) for f in await facts.of_program("feedback", program_id)
         ],
@@ -48,6 +49,15 @@ async def facts_of(program_id: str, uow: MetricsUnitOfWork) -> ProgramFacts | No
             for f in await facts.of_program("assessments", program_id)
         ],
     )
+
+
+def _with_requests(sessions: list[Fields], requests: list[Fields]) -> list[SessionFact]:
+    """Sessions with `feedback_requested` set from the feedback service's requests (kept apart:
+    the two topics' consumers never write the same documents)."""
+    by_id = {s["session_id"]: dict(s) for s in sessions}
+    for r in requests:
+        by_id.setdefault(r["session_id"], dict(r))["feedback_requested"] = True
+    return [SessionFact.model_validate(by_id[k]) for k in sorted(by_id)]
 
 
 async def program_kpis(program_id: str, uow: MetricsUnitOfWork, k: int) -> ProgramKpis | None:

@@ -31,9 +31,11 @@ class MetricsUnitOfWork(UnitOfWork, Protocol):
         replay links an erased person's facts as the live projection did)."""
         ...
 
-    async def lock_people(self, employee_ids: Iterable[str]) -> None:
-        """Write a marker per person (keyed by a digest of the id) in this transaction, so
-        facts naming a person and that person's erasure never commit side by side unseen."""
+    async def lock_people(self, employee_ids: Iterable[str], kinds: Iterable[str]) -> None:
+        """Write a marker per person and kind of fact (keyed by a digest of the id) in this
+        transaction, so facts naming a person and that person's erasure (which takes every
+        kind's marker) never commit side by side unseen. Per kind: the consumers of different
+        topics write different kinds, so they never wait for each other."""
         ...
 
     async def forget_person(self, employee_id: str, pseudonym: str) -> int:

@@ -18,6 +18,7 @@ from tandem_contracts.events import (
     GoalAchieved,
     GoalSet,
     PairCreated,
+    PairDeclined,
     PairEnded,
     ParticipantEnrolled,
     ParticipantWithdrawn,
@@ -34,6 +35,8 @@ from tandem_contracts.events import (
 from tandem_metrics.service.ports import Fields, Merge, MetricsUnitOfWork
 
 PEOPLE_FIELDS = ("employee_id", "mentor_id", "mentee_id")
+PEOPLE_KINDS = ("employees", "enrollments", "pairs")
+"""The kinds of fact that name people (each written by one topic's consumer only)."""
 
 
 def _plain(value: Any) -> Any:
@@ -95,6 +98,11 @@ def merges_of(event: Event) -> list[Merge]:
                 created_at=event.created_at,
             )
             return [("pairs", event.pair_id, fields)]
+        case PairDeclined():
+            fields = _fields(
+                pair_id=event.pair_id, program_id=event.program_id, declined_at=event.declined_at
+            )
+            return [("pairs", event.pair_id, fields)]
         case PairEnded():
             fields = _fields(
                 pair_id=event.pair_id,
@@ -114,8 +122,11 @@ def merges_of(event: Event) -> list[Merge]:
             return [_session(event, missed=True)]
         case SessionUnschedulable():
             return [_session(event, unschedulable=True)]
-        case FeedbackRequested():
-            return [_session(event, feedback_requested=True)]
+        case FeedbackRequested():  # its own kind: only scheduling's consumer writes sessions
+            fields = _fields(
+                session_id=event.session_id, pair_id=event.pair_id, program_id=event.program_id
+            )
+            return [("requests", event.session_id, fields)]
         case FeedbackSubmitted():
             key = f"{event.session_id}|{event.author_role.value}"
             fields = _fields(
@@ -179,8 +190,7 @@ def _session(
     | SessionCancelled
     | SessionHeld
     | SessionMissed
-    | SessionUnschedulable
-    | FeedbackRequested,
+    | SessionUnschedulable,
     **values: Any,
 ) -> Merge:
     fields = _fields(
@@ -194,8 +204,8 @@ async def apply(events: Iterable[Event], uow: MetricsUnitOfWork) -> None:
     or a pair announced before the erasure, or a replay) appear under their pseudonym."""
     merges = [m for event in events for m in merges_of(event)]
     people = {m[2][f] for m in merges for f in PEOPLE_FIELDS if f in m[2]}
-    if people:
-        await uow.lock_people(people)  # an erasure running alongside conflicts and waits
+    if people:  # an erasure running alongside conflicts and waits
+        await uow.lock_people(people, {m[0] for m in merges if m[0] in PEOPLE_KINDS})
     renames = await uow.pseudonyms_of(people)
     if renames:
         merges = [_renamed(m, renames) for m in merges]

@@ -11,8 +11,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from tandem_contracts.aggregate import Aggregate
-from tandem_contracts.events import PairCreated, PairEnded, PairEndReason, PairMember
-from tandem_contracts.values import ProgramFormat
+from tandem_contracts.events import (
+    PairCreated,
+    PairDeclined,
+    PairEnded,
+    PairEndReason,
+    PairMember,
+)
+from tandem_contracts.values import ProgramFormat, Role
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import ScoreBreakdown
@@ -128,12 +134,14 @@ class Pair(Aggregate):
             created_at=now,
         )
 
-    def decline(self, employee_id: str) -> Pair:
+    def decline(self, employee_id: str, now: datetime) -> Pair:
         if self.status is not PairStatus.PROPOSED:
             raise PairStateError(f"pair is {self.status.value}; only a proposal can be declined")
         if not self.involves(employee_id):
             raise PairStateError(f"{employee_id} is not part of this pair")
-        return self.model_copy(update={"status": PairStatus.DECLINED})
+        side = Role.MENTOR if employee_id == self.mentor_id else Role.MENTEE
+        declined = self.model_copy(update={"status": PairStatus.DECLINED})
+        return declined.announcing(PairDeclined, declined_by=side, declined_at=now)
 
     def end(self, reason: PairEndReason, now: datetime) -> Pair:
         if self.status is not PairStatus.ACTIVE:

@@ -46,7 +46,7 @@ async def decide_pair(
         terms = await terms_for(pair, await get_program(pair.program_id, uow), uow)
         decided = await transition(pair, lambda p: p.accept(employee_id, now, terms), uow.pairs.put)
     else:
-        decided = await transition(pair, lambda p: p.decline(employee_id), uow.pairs.put)
+        decided = await transition(pair, lambda p: p.decline(employee_id, now), uow.pairs.put)
     await uow.commit()
     return decided
 
