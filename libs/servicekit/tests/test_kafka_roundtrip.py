@@ -16,7 +16,7 @@ from tandem_servicekit.topics_admin import ensure_topics
 async def test_every_event_round_trips_through_kafka(settings: ServiceSettings) -> None:
     kafka = settings.kafka
     created = await ensure_topics(
-        kafka.bootstrap_servers,
+        kafka,
         [
             spec.__class__(kafka.topic(spec.name), spec.partitions, spec.description)
             for spec in TOPICS

@@ -118,7 +118,7 @@ def run_child(settings: ServiceSettings, mode: str) -> str:
             sys.executable,
             str(CHILD),
             settings.kafka.bootstrap_servers,
-            settings.mongo.uri,
+            settings.mongo.uri.get_secret_value(),
             settings.mongo.database,
             settings.kafka.topic_prefix,
             mode,
@@ -176,7 +176,7 @@ async def test_a_crash_is_recovered_on_restart_with_exactly_one_effect_downstrea
 ) -> None:
     topic = settings.kafka.topic(HR_EMPLOYEES)
     await ensure_topics(
-        settings.kafka.bootstrap_servers,
+        settings.kafka,
         [TopicSpec(settings.kafka.topic(t.name), t.partitions, "") for t in TOPICS],
     )
     event_id = run_child(settings, mode)

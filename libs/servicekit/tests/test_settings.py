@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from tandem_servicekit.settings import KafkaSettings, Profile, ServiceSettings
+from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile, ServiceSettings
 
 
 class DemoSettings(ServiceSettings):
@@ -62,3 +63,55 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANDEM_DEMO_KAFKA__PROFILE", "staging")
     with pytest.raises(ValidationError, match="profile"):
         DemoSettings()
+
+
+def test_secrets_are_read_from_mounted_files_and_never_printed(tmp_path: Path) -> None:
+    password = tmp_path / "password"
+    password.write_text("s3cret-scram\n")
+    uri = tmp_path / "connectionString.standard"
+    uri.write_text("mongodb://pairing:pw@mongo-0.mongo-svc:27017/tandem_pairing?replicaSet=rs0\n")
+    kafka = KafkaSettings(
+        security_protocol="SASL_SSL",
+        sasl_username="tandem-pairing",
+        sasl_password_file=str(password),
+    )
+    mongo = MongoSettings(uri_file=str(uri))
+    assert kafka.sasl_password.get_secret_value() == "s3cret-scram"
+    assert mongo.uri.get_secret_value().startswith("mongodb://pairing:pw@mongo-0")
+    assert "s3cret" not in repr(kafka)
+    assert "pw@" not in repr(mongo)
+    options = kafka.client_options()
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "tandem-pairing"
+    assert options["sasl_plain_password"] == "s3cret-scram"
+    assert options["ssl_context"] is not None
+
+
+def test_plaintext_is_the_default_and_needs_no_security_options() -> None:
+    assert KafkaSettings().security() is None
+    assert KafkaSettings().client_options() == {}
+    assert KafkaSettings().create_topics is True
+
+
+@pytest.mark.parametrize(
+    ("kafka", "message"),
+    [
+        ({"security_protocol": "SASL_SSL", "sasl_username": "u"}, "needs sasl_username and"),
+        ({"sasl_password_file": "/nonexistent/password"}, "cannot read /nonexistent/password"),
+        ({"ssl_cafile": "/nonexistent/ca.crt"}, "is not a file"),
+        ({"security_protocol": "SASL_TLS"}, "security_protocol"),
+    ],
+)
+def test_bad_kafka_security_is_refused_with_the_reason(kafka: dict[str, str], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        KafkaSettings.model_validate(kafka)
+
+
+def test_a_mongo_uri_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(ValidationError, match="is empty"):
+        MongoSettings(uri_file=str(empty))
+    with pytest.raises(ValidationError, match="must start with mongodb://"):
+        MongoSettings(uri="postgres://db")

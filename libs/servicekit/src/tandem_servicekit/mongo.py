@@ -31,7 +31,7 @@ def in_chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
 def make_client(settings: MongoSettings) -> AsyncMongoClient[Document]:
     """A client with UTC-aware datetimes, so what is read back compares with what was written."""
     return AsyncMongoClient(
-        settings.uri,
+        settings.uri.get_secret_value(),
         tz_aware=True,
         serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
         connect=False,

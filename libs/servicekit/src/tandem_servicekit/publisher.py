@@ -49,6 +49,7 @@ class KafkaPublisher:
             client_id=self._client_id,
             request_timeout_ms=self._settings.request_timeout_ms,
             **self._settings.producer_options(),
+            **self._settings.client_options(),
         )
         await producer.start()
         self._producer = producer

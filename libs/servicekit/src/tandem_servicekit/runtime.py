@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tandem_contracts import Event
-from tandem_contracts.topics import TopicSpec, all_topic_specs
+from tandem_contracts.topics import TopicSpec, all_topic_specs, dead_letter_topic
 from tandem_servicekit.asyncapi import EventCatalogue, asyncapi_document, asyncapi_router
 from tandem_servicekit.auth import AuthGuard, AuthMode, document_bearer_auth
 from tandem_servicekit.clock import Clock, SystemClock
@@ -107,6 +107,7 @@ class ServiceRuntime(Generic[U]):
         )
         self.broker = KafkaBroker(
             settings.kafka.bootstrap_servers,
+            security=settings.kafka.security(),
             client_id=settings.kafka.client_id or settings.consumer_group,
             request_timeout_ms=settings.kafka.request_timeout_ms,
             graceful_timeout=settings.graceful_timeout_s,
@@ -283,6 +284,18 @@ class ServiceRuntime(Generic[U]):
                 await self.watch.record_lag(consumers)
             await asyncio.sleep(self.watch.interval_s)
 
+    def _topics_in_use(self) -> list[TopicSpec]:
+        """Every topic when the service may create them (a fresh embedded broker gets them all
+        at once); else only those it reads, writes or dead-letters to, the ones its ACLs allow."""
+        if self.settings.kafka.create_topics:
+            return list(self._topics)
+        prefix = self.settings.kafka.topic_prefix
+        used = {prefix + t for t in self.catalogue.consumed} | {
+            prefix + t for t in self.catalogue.published
+        }
+        used |= {prefix + dead_letter_topic(t) for t in self.catalogue.consumed}
+        return [spec for spec in self._topics if spec.name in used]
+
     async def start(self) -> None:
         missing = self.settings.auth.missing()
         if missing:
@@ -296,7 +309,7 @@ class ServiceRuntime(Generic[U]):
             )
         for attempt in range(1, STARTUP_ATTEMPTS + 1):
             try:
-                await ensure_topics(self.settings.kafka.bootstrap_servers, self._topics)
+                await ensure_topics(self.settings.kafka, self._topics_in_use())
                 await ensure_runtime_indexes(
                     self.db,
                     keep_published_s=self.settings.outbox.keep_published_s,

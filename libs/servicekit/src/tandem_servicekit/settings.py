@@ -7,10 +7,19 @@ only what the embedded Tansu broker needs. Nested values use `__`:
 
 from __future__ import annotations
 
+import ssl
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from faststream.kafka.security import parse_security
+from faststream.security import (
+    BaseSecurity,
+    SASLPlaintext,
+    SASLScram256,
+    SASLScram512,
+)
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tandem_servicekit.auth import AuthSettings
@@ -24,6 +33,26 @@ class Profile(StrEnum):
     EMBEDDED = "embedded"
 
 
+def read_secret_file(path: str, what: str) -> str:
+    """A secret mounted as a file (Kubernetes secret volume): its content without the newline."""
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    if not value:
+        raise ValueError(f"{what}: {path} is empty")
+    return value
+
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
+SASL_SECURITY = {
+    "SCRAM-SHA-512": SASLScram512,
+    "SCRAM-SHA-256": SASLScram256,
+    "PLAIN": SASLPlaintext,
+}
+
+
 class KafkaSettings(BaseModel):
     bootstrap_servers: str = DEFAULT_KAFKA
     profile: Profile = Profile.PRODUCTION
@@ -34,9 +63,60 @@ class KafkaSettings(BaseModel):
         pattern=r"^[A-Za-z0-9._-]*$",
         description="Prepended to every topic name: namespaces a shared cluster, isolates tests",
     )
+    create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start-up. false where topics are managed outside "
+        "(Strimzi KafkaTopic, a shared cluster): the service then only checks that the topics "
+        "it uses exist and needs no Create right",
+    )
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    sasl_username: str = ""
+    sasl_password: SecretStr = SecretStr("")
+    sasl_password_file: str = Field(
+        default="", description="File holding the SASL password (a mounted secret); wins"
+    )
+    ssl_cafile: str = Field(
+        default="", description="PEM file of the CA that signs the brokers' certificates"
+    )
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Self:
+        if self.sasl_password_file:
+            secret = read_secret_file(self.sasl_password_file, "kafka.sasl_password_file")
+            self.sasl_password = SecretStr(secret)
+        if self.security_protocol.startswith("SASL") and not (
+            self.sasl_username and self.sasl_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"security_protocol {self.security_protocol} needs sasl_username and "
+                "sasl_password (or sasl_password_file)"
+            )
+        if self.ssl_cafile and not Path(self.ssl_cafile).is_file():
+            raise ValueError(f"kafka.ssl_cafile: {self.ssl_cafile} is not a file")
+        return self
 
     def topic(self, name: str) -> str:
         return self.topic_prefix + name
+
+    def security(self) -> BaseSecurity | None:
+        """faststream's description of how to reach the brokers (None: plaintext)."""
+        if self.security_protocol == "PLAINTEXT":
+            return None
+        tls = self.security_protocol in ("SSL", "SASL_SSL")
+        context = ssl.create_default_context(cafile=self.ssl_cafile or None) if tls else None
+        if self.security_protocol == "SSL":
+            return BaseSecurity(ssl_context=context, use_ssl=True)
+        return SASL_SECURITY[self.sasl_mechanism](
+            self.sasl_username,
+            self.sasl_password.get_secret_value(),
+            ssl_context=context,
+            use_ssl=tls,
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """The same, as keyword arguments of aiokafka's clients (producer, admin, consumer)."""
+        return parse_security(self.security())
 
     def producer_options(self) -> dict[str, Any]:
         """acks=all with the idempotent producer, except where the broker cannot do it.
@@ -72,9 +152,22 @@ class KafkaSettings(BaseModel):
 
 
 class MongoSettings(BaseModel):
-    uri: str = DEFAULT_MONGO
+    uri: SecretStr = SecretStr(DEFAULT_MONGO)
+    uri_file: str = Field(
+        default="",
+        description="File holding the connection string (a mounted secret, such as the "
+        "MongoDB operator's connectionString.standard); wins over `uri`",
+    )
     database: str = Field(default="", description="Empty means `tandem_<service>`")
     server_selection_timeout_ms: int = Field(default=5_000, ge=100)
+
+    @model_validator(mode="after")
+    def _uri_from_file(self) -> Self:
+        if self.uri_file:
+            self.uri = SecretStr(read_secret_file(self.uri_file, "mongo.uri_file"))
+        if not self.uri.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("mongo.uri must start with mongodb:// or mongodb+srv://")
+        return self
 
 
 class HttpSettings(BaseModel):

@@ -41,6 +41,7 @@ async def rebuild(settings: MetricsSettings, clock: Clock | None = None) -> int:
         bootstrap_servers=settings.kafka.bootstrap_servers,
         enable_auto_commit=False,
         client_id=f"{settings.consumer_group}-rebuild",
+        **settings.kafka.client_options(),
     )
     await consumer.start()
     applied = 0
