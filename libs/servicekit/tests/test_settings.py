@@ -9,7 +9,13 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile, ServiceSettings
+from tandem_servicekit.settings import (
+    KafkaSettings,
+    MongoSettings,
+    Profile,
+    ServiceSettings,
+    unknown_variables,
+)
 
 
 class DemoSettings(ServiceSettings):
@@ -115,3 +121,22 @@ def test_a_mongo_uri_that_is_not_one_is_refused(tmp_path: Path) -> None:
         MongoSettings(uri_file=str(empty))
     with pytest.raises(ValidationError, match="must start with mongodb://"):
         MongoSettings(uri="postgres://db")
+
+
+def test_misspelt_variables_are_found() -> None:
+    environ = {
+        "TANDEM_DEMO_KAFKA__BOOTSTRAP_SERVERS": "kafka:9092",
+        "TANDEM_DEMO_KAFKA__BOOTSTRAP_SERVER": "typo",
+        "TANDEM_DEMO_HTTP__HOST": "0.0.0.0",
+        "TANDEM_DEMO_LOG_FORMAT": "json",
+        "TANDEM_DEMO_AUTH__JWKS_URL": "https://idp/keys",
+        "TANDEM_DEMO_MONGO__URI__X": "nested below a plain value",
+        "TANDEM_DEMO_GRACEFUL_TIMEOUT": "20",
+        "TANDEM_OTHER_HTTP__HOST": "another service's",
+        "PATH": "/usr/bin",
+    }
+    assert unknown_variables(DemoSettings, environ) == [
+        "TANDEM_DEMO_GRACEFUL_TIMEOUT",
+        "TANDEM_DEMO_KAFKA__BOOTSTRAP_SERVER",
+        "TANDEM_DEMO_MONGO__URI__X",
+    ]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -45,7 +46,7 @@ from tandem_servicekit.middleware import LogContextMiddleware
 from tandem_servicekit.mongo import Document, make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
-from tandem_servicekit.settings import ServiceSettings
+from tandem_servicekit.settings import ServiceSettings, unknown_variables
 from tandem_servicekit.topics_admin import ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 from tandem_servicekit.watch import RuntimeWatch
@@ -372,6 +373,9 @@ class ServiceRuntime(Generic[U]):
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the service until SIGINT/SIGTERM; uvicorn drives the lifespan (graceful stop)."""
     configure_logging(settings.log_format, settings.log_level)
+    unknown = unknown_variables(type(settings), os.environ)
+    if unknown:
+        log.warning("environment variables name no setting and are ignored", names=unknown)
     config = uvicorn.Config(
         app,
         host=settings.http.host,

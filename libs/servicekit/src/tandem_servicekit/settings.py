@@ -8,6 +8,7 @@ only what the embedded Tansu broker needs. Nested values use `__`:
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
@@ -264,3 +265,31 @@ class ServiceSettings(BaseSettings):
     @property
     def consumer_group(self) -> str:
         return f"tandem-{self.service_name}"
+
+
+def unknown_variables(settings_class: type[BaseSettings], environ: Mapping[str, str]) -> list[str]:
+    """The variables carrying `settings_class`'s prefix that name no setting.
+
+    pydantic-settings ignores them silently, so a misspelt `TANDEM_PAIRING_KAFKA__BOOTSTRAP_SERVER`
+    would leave the default in place: the service warns at start-up, the deploy tests fail.
+    """
+    prefix = str(settings_class.model_config.get("env_prefix", "")).upper()
+    delimiter = str(settings_class.model_config.get("env_nested_delimiter") or "__")
+    unknown = []
+    for name in environ:
+        if not prefix or not name.upper().startswith(prefix):
+            continue
+        path = name[len(prefix) :].lower().split(delimiter)
+        model: type[BaseModel] | None = settings_class
+        for part in path:
+            field = model.model_fields.get(part) if model is not None else None
+            if field is None:
+                unknown.append(name)
+                break
+            annotation = field.annotation
+            model = (
+                annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                else None
+            )
+    return sorted(unknown)
