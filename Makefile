@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools deploy-tools deploy-check
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ lint: .venv/.synced ## ruff (lint + format check), layer contracts (import-linte
 typecheck: .venv/.synced ## mypy --strict over every package
 	$(RUN) mypy libs services tests benchmarks tools
 
-check: lint typecheck test ## lint, types, tests
+check: lint typecheck deploy-check test ## lint, types, deploy manifests, tests
 
 fmt: .venv/.synced ## format and autofix
 	$(RUN) ruff format .
@@ -77,6 +77,15 @@ browser-tools: ## install headless chromium (Debian's package; as root with apt)
 	  else \
 	    echo "chromium missing: install Debian's chromium package (the page test skips)"; \
 	  fi; }
+
+CHECKOV_VERSION := 3.3.30
+
+deploy-tools: | $(UV) ## install checkov (pinned, its own environment in .tools) for deploy-check
+	@test -x $(TOOLS)/bin/checkov || UV_TOOL_DIR=$(TOOLS)/uv-tools UV_TOOL_BIN_DIR=$(TOOLS)/bin \
+	  $(UV) tool install --quiet "checkov==$(CHECKOV_VERSION)"
+
+deploy-check: .venv/.synced deploy-tools ## validate Dockerfile, docker-compose.yml and the rendered Kubernetes overlays offline
+	$(RUN) python tools/deploy_check.py
 
 bench-metrics: .venv/.synced ## 200,000 mixed events through the live metrics service, against raw consume and raw writes
 	$(RUN) python benchmarks/metrics.py

@@ -37,8 +37,13 @@ def dead_letter_topic(topic: str) -> str:
 
 
 def all_topic_specs() -> tuple[TopicSpec, ...]:
-    """Every topic including the dead-letter twins (which need one partition each)."""
+    """Every topic including the dead-letter twins.
+
+    A twin has its source's partition count: dead letters keep the original key, so one
+    aggregate's poison records land in the same partition number, in order, as its events.
+    """
     dlqs = tuple(
-        TopicSpec(dead_letter_topic(t.name), 1, f"Dead letters of {t.name}") for t in TOPICS
+        TopicSpec(dead_letter_topic(t.name), t.partitions, f"Dead letters of {t.name}")
+        for t in TOPICS
     )
     return TOPICS + dlqs
