@@ -48,6 +48,12 @@ LABEL org.opencontainers.image.title="tandem" \
       org.opencontainers.image.description="Tandem reverse-mentoring services" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
+# libgomp gives numba a thread-safe threading layer (OpenMP): without it numba falls back to
+# `workqueue`, which aborts the process when two requests reach a parallel kernel at once.
+# NUMBA_THREADING_LAYER=omp makes a missing libgomp an error instead of that fallback.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1=12.2.0-14+deb12u1 \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 tandem \
  && useradd --system --uid 10001 --gid tandem --no-create-home --shell /usr/sbin/nologin tandem
 COPY --from=builder /app/.venv /app/.venv
@@ -55,10 +61,11 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     NUMBA_CACHE_DIR=/app/numba-cache \
-    NUMBA_CPU_NAME=generic
+    NUMBA_CPU_NAME=generic \
+    NUMBA_THREADING_LAYER=omp
 # numba's cache is compiled in this stage, against the very files it runs, for any x86-64
 # (NUMBA_CPU_NAME=generic), then read back by a fresh process: the build fails if a kernel
-# would still compile at run time. A pod with a read-only root file system copies it into a
+# would still compile at run time, or if the threading layer is not thread-safe. A pod with a read-only root file system copies it into a
 # writable volume first (deploy/k8s: the init container).
 WORKDIR /app
 RUN python -m tandem_pairing warm-cache \

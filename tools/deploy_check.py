@@ -28,7 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
-OVERLAYS = ("dev", "production")
+OVERLAYS = ("dev", "production", "production-external-mongodb")
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 CHECKOV_CONFIG = K8S / ".checkov.yaml"
 SCHEMA_FILES = {

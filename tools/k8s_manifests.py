@@ -31,9 +31,16 @@ IMAGE = "ghcr.io/tandem-platform/tandem"
 VERSION = "0.1.0"
 UID = 10001
 KAFKA_CLUSTER = "tandem-kafka"
-KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:9093"
+KAFKA_TLS_PORT = 9093
+KAFKA_BOOTSTRAP = f"{KAFKA_CLUSTER}-kafka-bootstrap:{KAFKA_TLS_PORT}"
 KAFKA_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
 MONGODB = "tandem-mongodb"
+MONGODB_PORT = 27017
+MONGODB_SERVICE_ACCOUNT = "mongodb-database"
+"""The operator runs the replica set's pods under this name; it must exist in the namespace."""
+NODE_LOCAL_DNS = "169.254.20.10/32"
+GRACEFUL_TIMEOUT_S = 20
+PRE_STOP_S = 5
 PART_OF = {"app.kubernetes.io/part-of": "tandem"}
 SECRETS = "/var/run/secrets/tandem"
 NUMBA_CACHE = "/var/cache/tandem/numba"
@@ -52,6 +59,8 @@ class Service:
     catalogue: EventCatalogue
     memory_limit: str
     cpu_limit: str
+    consumer_groups: tuple[str, ...]
+    """The group ids its subscribers join (from the runtime, not from this file)."""
     matching: bool = False
 
     @property
@@ -81,10 +90,10 @@ def services() -> list[Service]:
         bootstrap = importlib.import_module(f"tandem_{name}.bootstrap")
         app = bootstrap.build_app(settings_class(auth={"mode": "disabled"}))
         memory, cpu = limits.get(name, ("512Mi", "1"))
+        runtime = app.state.runtime
+        groups = tuple(runtime.group_of(t) for t in sorted(runtime.catalogue.consumed))
         found.append(
-            Service(
-                name, settings_class, app.state.runtime.catalogue, memory, cpu, name == "pairing"
-            )
+            Service(name, settings_class, runtime.catalogue, memory, cpu, groups, name == "pairing")
         )
     return found
 
@@ -132,7 +141,7 @@ def kafka_cluster() -> list[dict[str, Any]]:
                 "listeners": [
                     {
                         "name": "tls",
-                        "port": 9093,
+                        "port": KAFKA_TLS_PORT,
                         "type": "internal",
                         "tls": True,
                         "authentication": {"type": "scram-sha-512"},
@@ -249,19 +258,74 @@ def mongodb(all_services: list[Service]) -> list[dict[str, Any]]:
         }
         for s in all_services
     ]
+    containers = [
+        {
+            "name": "mongod",
+            "resources": {
+                "requests": {"cpu": "500m", "memory": "2Gi"},
+                "limits": {"cpu": "2", "memory": "2Gi"},
+            },
+        },
+        {
+            "name": "mongodb-agent",
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "200Mi"},
+                "limits": {"cpu": "500m", "memory": "500Mi"},
+            },
+        },
+    ]
+    data_volume = {
+        "metadata": {"name": "data-volume"},
+        "spec": {"resources": {"requests": {"storage": "20Gi"}}},
+    }
+    replica_set = {
+        "apiVersion": "mongodbcommunity.mongodb.com/v1",
+        "kind": "MongoDBCommunity",
+        "metadata": meta(MONGODB),
+        "spec": {
+            "members": 3,
+            "type": "ReplicaSet",
+            "version": "8.0.12",
+            "security": {"authentication": {"modes": ["SCRAM"]}},
+            "users": users,
+            # Merged into the operator's StatefulSet: its defaults (500 MB) are too small.
+            "statefulSet": {
+                "spec": {
+                    "template": {"spec": {"containers": containers}},
+                    "volumeClaimTemplates": [data_volume],
+                }
+            },
+        },
+    }
+    return [*database_pod_rbac(), replica_set]
+
+
+def database_pod_rbac() -> list[dict[str, Any]]:
+    """What the operator's replica-set pods run as (its Helm chart creates this only in the
+    operator's own namespace): the agent reads its secrets and labels its own pod."""
+    rbac = "rbac.authorization.k8s.io/v1"
     return [
         {
-            "apiVersion": "mongodbcommunity.mongodb.com/v1",
-            "kind": "MongoDBCommunity",
-            "metadata": meta(MONGODB),
-            "spec": {
-                "members": 3,
-                "type": "ReplicaSet",
-                "version": "8.0.12",
-                "security": {"authentication": {"modes": ["SCRAM"]}},
-                "users": users,
-            },
-        }
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": meta(MONGODB_SERVICE_ACCOUNT),
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "Role",
+            "metadata": meta(MONGODB_SERVICE_ACCOUNT),
+            "rules": [
+                {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
+                {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "patch", "delete"]},
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "RoleBinding",
+            "metadata": meta(MONGODB_SERVICE_ACCOUNT),
+            "subjects": [{"kind": "ServiceAccount", "name": MONGODB_SERVICE_ACCOUNT}],
+            "roleRef": {"apiGroup": rbac, "kind": "Role", "name": MONGODB_SERVICE_ACCOUNT},
+        },
     ]
 
 
@@ -281,7 +345,7 @@ def config_map(s: Service) -> dict[str, Any]:
         f"{p}MONGO__URI_FILE": f"{SECRETS}/mongo/connectionString.standard",
         f"{p}HTTP__HOST": "0.0.0.0",
         f"{p}LOG_FORMAT": "json",
-        f"{p}GRACEFUL_TIMEOUT_S": "20",
+        f"{p}GRACEFUL_TIMEOUT_S": str(GRACEFUL_TIMEOUT_S),
     }
     return {
         "apiVersion": "v1",
@@ -340,6 +404,19 @@ def deployment(s: Service) -> dict[str, Any]:
         # numba writes next to its cache, and the root file system is read-only: the image's
         # warm cache is copied into a writable volume before the service starts.
         env.append({"name": "NUMBA_CACHE_DIR", "value": NUMBA_CACHE})
+        # numba sizes its pool to the node's cores otherwise, and the CPU limit throttles it.
+        env.append(
+            {
+                "name": "NUMBA_NUM_THREADS",
+                "valueFrom": {
+                    "resourceFieldRef": {
+                        "containerName": s.name,
+                        "resource": "limits.cpu",
+                        "divisor": "1",
+                    }
+                },
+            }
+        )
         mounts.append({"name": "numba-cache", "mountPath": NUMBA_CACHE})
         volumes.append({"name": "numba-cache", "emptyDir": {"sizeLimit": "64Mi"}})
         init.append(
@@ -365,10 +442,11 @@ def deployment(s: Service) -> dict[str, Any]:
         "ports": [{"name": "http", "containerPort": s.port, "protocol": "TCP"}],
         "envFrom": [{"configMapRef": {"name": s.app}}],
         "env": env,
+        # Start-up retries an unreachable broker or database for minutes before giving up.
         "startupProbe": {
             "httpGet": {"path": "/healthz", **probe},
             "periodSeconds": 5,
-            "failureThreshold": 36,
+            "failureThreshold": 60,
         },
         "livenessProbe": {
             "httpGet": {"path": "/healthz", **probe},
@@ -382,6 +460,8 @@ def deployment(s: Service) -> dict[str, Any]:
             "timeoutSeconds": 3,
             "failureThreshold": 2,
         },
+        # Endpoints are removed asynchronously: keep serving a moment before draining.
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRE_STOP_S)]}}},
         "resources": resources,
         "securityContext": container_security(),
         "volumeMounts": mounts,
@@ -389,8 +469,9 @@ def deployment(s: Service) -> dict[str, Any]:
     pod_spec: dict[str, Any] = {
         "serviceAccountName": s.app,
         "automountServiceAccountToken": False,
-        # Above the service's graceful timeout (20 s) plus the outbox flush.
-        "terminationGracePeriodSeconds": 40,
+        # The pre-stop pause, then HTTP and the consumers drain (up to the graceful timeout
+        # each) and the outbox flushes: well above their sum.
+        "terminationGracePeriodSeconds": PRE_STOP_S + 2 * GRACEFUL_TIMEOUT_S + 15,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": UID,
@@ -415,8 +496,9 @@ def deployment(s: Service) -> dict[str, Any]:
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": meta(s.app, s.labels),
+        # No `replicas`: the HorizontalPodAutoscaler owns the count, and an apply must not
+        # reset it.
         "spec": {
-            "replicas": 2,
             "selector": {"matchLabels": {"app.kubernetes.io/name": s.app}},
             "strategy": {
                 "type": "RollingUpdate",
@@ -509,7 +591,8 @@ def network_policy(s: Service) -> dict[str, Any]:
                         {
                             "namespaceSelector": {"matchLabels": {namespace: "kube-system"}},
                             "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                        }
+                        },
+                        {"ipBlock": {"cidr": NODE_LOCAL_DNS}},  # NodeLocal DNSCache
                     ],
                     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
                 },
@@ -524,11 +607,11 @@ def network_policy(s: Service) -> dict[str, Any]:
                             }
                         }
                     ],
-                    "ports": [{"protocol": "TCP", "port": 9093}],
+                    "ports": [{"protocol": "TCP", "port": KAFKA_TLS_PORT}],
                 },
                 {
                     "to": [{"podSelector": {"matchLabels": {"app": f"{MONGODB}-svc"}}}],
-                    "ports": [{"protocol": "TCP", "port": 27017}],
+                    "ports": [{"protocol": "TCP", "port": MONGODB_PORT}],
                 },
                 {
                     "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],

@@ -3,7 +3,9 @@
 The first matching run in a fresh process otherwise compiles every kernel (a dozen seconds or
 more). The container image runs this at build time with `NUMBA_CACHE_DIR` set and
 `NUMBA_CPU_NAME=generic` (code for any x86-64, so a cache built on one machine loads on another);
-`--expect-cached` then proves that a new process loads every kernel from the cache.
+`--expect-cached` then proves that a new process loads every kernel from the cache, and that
+numba runs its parallel kernels on a thread-safe layer (OpenMP or TBB): the service calls them
+from worker threads, and numba's fallback layer aborts the process on concurrent use.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+
+from numba.np.ufunc.parallel import threading_layer
 
 from tandem_pairing.domain.matching import (
     MatchingProblem,
@@ -26,6 +30,7 @@ from tandem_pairing.domain.matching import (
 from tandem_pairing.simulated import participants
 from tandem_simulation import company
 
+THREAD_SAFE_LAYERS = ("omp", "tbb")
 WARM_COMPANY = 300
 """Large enough to take every path of the engine (blocks, pricing, certification)."""
 
@@ -59,7 +64,15 @@ def warm() -> dict[str, Any]:
         "seconds": round(time.perf_counter() - started, 2),
         "loaded_from_cache": hits,
         "compiled": sorted(compiled),
+        "threading_layer": _threading_layer(),
     }
+
+
+def _threading_layer() -> str:
+    try:
+        return str(threading_layer())  # type: ignore[no-untyped-call]
+    except ValueError:  # no parallel kernel has run
+        return "none"
 
 
 def main(args: list[str]) -> int:
@@ -70,5 +83,12 @@ def main(args: list[str]) -> int:
     print(json.dumps(report))
     if args and report["compiled"]:
         print("kernels were compiled, not loaded from the cache", file=sys.stderr)
+        return 1
+    if args and report["threading_layer"] not in THREAD_SAFE_LAYERS:
+        print(
+            f"numba's threading layer is {report['threading_layer']!r}, not thread-safe: "
+            "install libgomp (OpenMP) or tbb",
+            file=sys.stderr,
+        )
         return 1
     return 0
