@@ -47,7 +47,7 @@ from tandem_servicekit.mongo import Document, make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.settings import ServiceSettings, unknown_variables
-from tandem_servicekit.topics_admin import ensure_topics
+from tandem_servicekit.topics_admin import MissingTopics, ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 from tandem_servicekit.watch import RuntimeWatch
 
@@ -322,7 +322,14 @@ class ServiceRuntime(Generic[U]):
             except Exception as exc:
                 if attempt == STARTUP_ATTEMPTS:
                     raise
-                log.warning("dependencies not reachable yet", error_class=type(exc).__name__)
+                # Topic names are configuration, never personal data: say which are missing.
+                detail = str(exc) if isinstance(exc, MissingTopics) else None
+                log.warning(
+                    "dependencies not ready yet",
+                    error_class=type(exc).__name__,
+                    attempt=attempt,
+                    detail=detail,
+                )
                 await asyncio.sleep(min(0.5 * attempt, 5.0))
         await self.publisher.start()
         self.relay.start()
