@@ -64,6 +64,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("GET", "/programs/{program_id}/suggestions"): SELF_OR_MANAGER,
     ("GET", "/programs/{program_id}/pairs"): PARTICIPANTS_OR_MANAGER,
     ("GET", "/pairs/{pair_id}"): SELF_OR_MANAGER,
+    ("GET", "/employees"): {"hr_admin"},
     ("GET", "/employees/{employee_id}"): {"participant (self)", "hr_admin"},
     ("POST", "/pairs/{pair_id}/decline"): {"participant (self)", "participant (other)"},
     ("POST", "/pairs/{pair_id}/accept"): {"participant (self)", "participant (other)"},

@@ -58,7 +58,7 @@ BROKEN = [
         replaced("ce_type", b"org.tandem.hr.employee_promoted.v9"),
         GOOD.value,
         InvalidReason.UNKNOWN_TYPE,
-        "ce_type names no Tandem event type",
+        "ce_type names no Tandem event type; accepted: org.tandem.feedback.",
     ),
     (
         "bad ce_time",
@@ -87,6 +87,36 @@ BROKEN = [
         GOOD.value,
         InvalidReason.UNSUPPORTED_CONTENT_TYPE,
         "content-type is not 'application/json'",
+    ),
+    (
+        "structured mode (content type)",
+        replaced("content-type", b"application/cloudevents+json; charset=utf-8"),
+        GOOD.value,
+        InvalidReason.UNSUPPORTED_CONTENT_TYPE,
+        "structured mode is not supported: send binary mode",
+    ),
+    (
+        "structured mode (envelope in the value)",
+        [("content-type", b"application/json")],
+        json.dumps(
+            {"specversion": "1.0", "type": "org.tandem.hr.employee_hired.v1", "data": {}}
+        ).encode(),
+        InvalidReason.MISSING_HEADER,
+        "structured mode is not supported: send binary mode",
+    ),
+    (
+        "upper-case CE_ headers",
+        [(k.upper() if k.startswith("ce_") else k, v) for k, v in GOOD.headers],
+        GOOD.value,
+        InvalidReason.MISSING_HEADER,
+        "found 'CE_SPECVERSION': CloudEvents headers on Kafka are named in lower case",
+    ),
+    (
+        "HTTP-style ce- headers",
+        [(k.replace("_", "-"), v) for k, v in GOOD.headers],
+        GOOD.value,
+        InvalidReason.MISSING_HEADER,
+        "found 'ce-specversion'",
     ),
     ("tombstone", list(GOOD.headers), None, InvalidReason.NULL_VALUE, "no value"),
     ("value not JSON", list(GOOD.headers), b"<xml/>", InvalidReason.NOT_JSON, "not UTF-8 JSON"),
@@ -189,3 +219,10 @@ def test_an_error_message_never_repeats_the_value_it_rejects(
     with pytest.raises(InvalidRecord) as caught:
         decode(headers, value)
     assert secret not in str(caught.value)
+
+
+def test_an_unknown_type_lists_every_accepted_type() -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        decode(replaced("ce_type", b"org.tandem.hr.employee_hire.v1"), GOOD.value)
+    for accepted in ("org.tandem.hr.employee_hired.v1", "org.tandem.hr.employee_departed.v1"):
+        assert accepted in str(caught.value)

@@ -16,7 +16,7 @@ from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.participants import reporting_chain
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_pairing.service.ports import EnrollmentQuery, PairQuery
+from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
 from tandem_servicekit.clock import Clock
 from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
@@ -27,6 +27,16 @@ class FakeEmployees(FakeRepository[Employee]):
 
     async def manager_map(self, employee_ids: Iterable[str]) -> dict[str, str | None]:
         return {e.employee_id: e.manager_id for e in self.items.values()}
+
+    async def page(self, query: EmployeeQuery, paging: Paging) -> Page[Employee]:
+        found = self._where(
+            lambda e: (
+                query.active in (None, e.active)
+                and query.department in (None, e.department)
+                and query.manager_id in (None, e.manager_id)
+            )
+        )
+        return self._page(found, paging)
 
     async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         managers = await self.manager_map([])

@@ -95,10 +95,15 @@ def test_departure_leaves_a_tombstone_that_stale_updates_cannot_revive() -> None
     assert rehired.active
 
 
-def test_generation_stands_in_for_a_missing_birth_year() -> None:
+def test_generation_stands_in_for_a_missing_birth_year_without_inventing_one() -> None:
     person = apply(None, hired(T, birth_year=None, generation=Generation.GEN_Z))
     assert person is not None
-    assert person.birth_year == 2002
+    assert person.birth_year is None, "GET /employees shows what HR sent, nothing invented"
+    assert person.generation is Generation.GEN_Z
+    assert person.seniority_birth_year == 2002, "the age rule still has a year to compare"
+    both = apply(None, hired(T, birth_year=1990, generation=Generation.GEN_Z))
+    assert both is not None
+    assert both.seniority_birth_year == 1990, "a real birth year wins"
 
 
 def test_reporting_line_in_either_direction() -> None:

@@ -12,18 +12,19 @@ from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpd
 from tandem_contracts.values import Availability, Role, WeeklySlot
 from tandem_pairing.domain.employees import HrEvent
 from tandem_pairing.domain.pairs import PairStatus
+from tandem_pairing.service import views
 from tandem_pairing.service.commands import CreateProgram, Enroll, RunMatching
 from tandem_pairing.service.enrollment import enroll
 from tandem_pairing.service.hr import on_employee_events
 from tandem_pairing.service.matching import run_matching
 from tandem_pairing.service.pairs import decide_pair
-from tandem_pairing.service.ports import PairQuery
+from tandem_pairing.service.ports import EmployeeQuery, PairQuery
 from tandem_pairing.service.privacy import erase
 from tandem_pairing.service.programs import close_program, create_program
 from tandem_pairing.service.programs import open_program as open_it
-from tandem_servicekit.auth import PARTICIPANT, PROGRAM_MANAGER, Principal
+from tandem_servicekit.auth import HR_ADMIN, PARTICIPANT, PROGRAM_MANAGER, Principal
 from tandem_servicekit.clock import FakeClock
-from tandem_servicekit.errors import Conflict, InvalidRequest, NotFound
+from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from tandem_servicekit.repository import Paging
 
 from .fakes import FakePairingUnitOfWork
@@ -124,8 +125,11 @@ async def test_enrollment_rules() -> None:
     assert enrolled.languages == ("en",), "taken from HR when not given"
     with pytest.raises(Conflict, match="already enrolled"):
         await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
-    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), PM, uow)
-    assert mentor.capacity == 1, "capped by the program's mentor capacity"
+    with pytest.raises(InvalidRequest, match="at most 1 mentee") as too_many:
+        await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=9), PM, uow)
+    assert too_many.value.field == "capacity", "named, never silently clipped"
+    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, capacity=1), PM, uow)
+    assert mentor.capacity == 1
 
 
 async def test_departure_ends_pairs_and_withdraws_enrollments() -> None:
@@ -259,3 +263,61 @@ async def test_erasure_leaves_no_trace_of_the_person_but_keeps_the_counts() -> N
     await on_hr(uow, hired("m", 1, "boss", at=later_on), hired("y", 3, "m", at=later_on))
     assert "m" not in uow.employees.items, "a late HR record does not bring them back"
     assert uow.employees.items["y"].manager_id is None, "nor does a record naming them"
+
+
+async def test_regional_tags_and_case_do_not_keep_speakers_of_one_language_apart() -> None:
+    uow = work()
+    await company(uow, hired("m", 1), hired("x", 6))
+    program_id = await open_program(uow)
+    mentor = await enroll(program_id, enroll_cmd("m", Role.MENTOR, languages=["EN-gb"]), PM, uow)
+    assert mentor.languages == ("en-GB",), "stored in BCP 47's canonical case"
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE, languages=["en-US", "de"]), PM, uow)
+    result = await run_matching(program_id, RunMatching(), PM, uow)
+    assert result.proposed == 1
+
+
+async def test_a_run_over_more_than_64_languages_matches_exactly() -> None:
+    """Each pair speaks one private-use language (qaa-qtz) that nobody else speaks, and one
+    mentee speaks all of them: far more shared languages than one 64-bit mask holds."""
+    codes = [f"q{a}{b}" for a in "abcdefghij" for b in "abcdefgh"][:70]
+    uow = work()
+    await company(
+        uow,
+        *[hired(f"m{n}", 1) for n in range(len(codes))],
+        *[hired(f"x{n}", 6) for n in range(len(codes) + 1)],
+    )
+    program_id = await open_program(uow)
+    for n, code in enumerate(codes):
+        await enroll(program_id, enroll_cmd(f"m{n}", Role.MENTOR, languages=[code]), PM, uow)
+        await enroll(program_id, enroll_cmd(f"x{n}", Role.MENTEE, languages=[code]), PM, uow)
+    polyglot = enroll_cmd(f"x{len(codes)}", Role.MENTEE, languages=codes[:20])
+    await enroll(program_id, polyglot, PM, uow)
+    result = await run_matching(program_id, RunMatching(), PM, uow)
+    assert result.proposed == len(codes)
+    enrollments = {e.employee_id: e for e in uow.enrollments.items.values()}
+    for pair in uow.pairs.items.values():
+        mentor, mentee = enrollments[pair.mentor_id], enrollments[pair.mentee_id]
+        assert set(mentor.languages) & set(mentee.languages)
+
+
+async def test_hr_admins_list_the_projection_and_nobody_else_does() -> None:
+    uow = work()
+    await company(uow, hired("m", 1), hired("x", 6), hired("y", 6, manager="m"))
+    await on_hr(
+        uow,
+        EmployeeDeparted(
+            employee_id="x",
+            departed_on=date(2026, 1, 2),
+            effective_at=datetime(2026, 1, 2, tzinfo=UTC),
+        ),
+    )
+    admin = Principal("h", frozenset({HR_ADMIN}))
+    everyone = await views.employees(EmployeeQuery(), Paging(limit=2), admin, uow)
+    assert (everyone.total, [e.employee_id for e in everyone.items]) == (3, ["m", "x"])
+    active = await views.employees(EmployeeQuery(active=True), Paging(), admin, uow)
+    assert [e.employee_id for e in active.items] == ["m", "y"]
+    reports = await views.employees(EmployeeQuery(manager_id="m"), Paging(), admin, uow)
+    assert [e.employee_id for e in reports.items] == ["y"]
+    for caller in (PM, person("m")):
+        with pytest.raises(Forbidden):
+            await views.employees(EmployeeQuery(), Paging(), caller, uow)

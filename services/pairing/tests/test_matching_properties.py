@@ -28,6 +28,15 @@ WINDOWS = [
     sum(1 << s for s in range(21, 22)),  # Monday 10:30-11:00 (too short alone)
 ]
 PEOPLE = [f"p{n}" for n in range(12)]
+MANY_LANGUAGES = ["en", "de", "fr"] + [
+    f"q{a}{b}" for a in "abcdefghijklmnopqrst" for b in "abcdefgh"
+]
+"""163 codes (ISO 639's private-use range qaa-qtz): enough that both sides can share more than
+64, which spills the engine's language masks over several words."""
+LANGUAGE_SETS = st.one_of(
+    st.sets(st.sampled_from(["en", "de", "fr"]), min_size=1),
+    st.sets(st.sampled_from(MANY_LANGUAGES), min_size=1, max_size=140),
+)
 OTHERS = ["m0", "m1", "e0", "e1", "e2"]  # wishes name people who may be on the other side
 
 
@@ -55,7 +64,7 @@ def participants(draw: st.DrawFn, prefix: str, count: int, mentor: bool) -> list
                 reporting_chain=tuple(chain),
                 job_level=draw(st.integers(0, 8)),
                 birth_year=draw(st.one_of(st.none(), st.integers(1960, 2004))),
-                languages=frozenset(draw(st.sets(st.sampled_from(["en", "de", "fr"]), min_size=1))),
+                languages=frozenset(draw(LANGUAGE_SETS)),
                 availability_utc=availability,
                 topics=topics,
                 capacity=draw(st.integers(1, 3)) if mentor else 1,

@@ -214,7 +214,7 @@ def test_an_avoid_wish_on_either_side_rules_the_pair_out() -> None:
     ):
         result = match(MatchingProblem((m,), (e,)))
         assert result.pairs == ()
-        assert result.unmatched[0].reason is UnmatchedReason.ORGANISATIONAL_CONFLICT
+        assert {u.reason for u in result.unmatched} == {UnmatchedReason.AVOIDED_BY_PREFERENCE}
 
 
 def test_a_preference_outweighs_a_smaller_advantage() -> None:

@@ -255,7 +255,11 @@ async def test_a_group_mentor_leads_one_group_of_pairs(pairing: Pairing) -> None
     )
     await known(pairing, "m1", "x1", "x2", "x3")
     program_id = await open_program(http, format="group", group_size=2)
-    await enroll(http, program_id, "m1", "mentor", capacity=5)  # capped at the group size
+    too_big = await enroll(http, program_id, "m1", "mentor", capacity=5)
+    assert too_big.status_code == 422, "never silently clipped to the group size"
+    assert "capacity" in too_big.text
+    mentor = await enroll(http, program_id, "m1", "mentor")
+    assert mentor.json()["capacity"] == 2, "a group mentor leads one group of group_size"
     for mentee in ("x1", "x2", "x3"):
         await enroll(http, program_id, mentee, "mentee")
     run = (await http.post(f"/programs/{program_id}/matching-runs")).json()
@@ -276,13 +280,14 @@ async def test_a_workshop_mentor_s_pairs_share_a_group_and_carry_the_format(
     http = pairing.http
     await pairing.publish_hr(hired("w1", 1, department="IT"), hired("y1", 7), hired("y2", 8))
     await known(pairing, "w1", "y1", "y2")
-    program_id = await open_program(http, format="workshop")
-    await enroll(http, program_id, "w1", "mentor", capacity=2)
+    program_id = await open_program(http, format="workshop", mentor_capacity=2)
+    assert (await enroll(http, program_id, "w1", "mentor", capacity=2)).status_code == 201
     for mentee in ("y1", "y2"):
         await enroll(http, program_id, mentee, "mentee")
     assert (await http.post(f"/programs/{program_id}/matching-runs")).status_code == 201
     created = await pairing.pairing_events_of_type("pair_created.v1", at_least=2)
     bodies = [json.loads(r.value or b"{}") for r in created]
+    assert len(bodies) == 2
     assert len({b["group_id"] for b in bodies}) == 1
     assert {b["format"] for b in bodies} == {"workshop"}
 

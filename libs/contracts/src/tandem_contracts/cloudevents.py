@@ -18,7 +18,7 @@ from enum import StrEnum
 from pydantic import ValidationError
 
 from tandem_contracts.base import TOLERANT, Event
-from tandem_contracts.registry import model_for
+from tandem_contracts.registry import EVENT_MODELS, model_for
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -130,16 +130,32 @@ def encode(
     )
 
 
-def decode_meta(headers: Iterable[tuple[str, bytes | None]]) -> EventMeta:
-    """Read and check the CloudEvents attributes; raise `InvalidRecord` naming the bad header."""
+STRUCTURED_MODE = (
+    "structured mode is not supported: send binary mode (the CloudEvents attributes as ce_* "
+    "headers, the event's JSON alone as the value)"
+)
+
+
+def decode_meta(
+    headers: Iterable[tuple[str, bytes | None]], value: bytes | None = None
+) -> EventMeta:
+    """Read and check the CloudEvents attributes; raise `InvalidRecord` naming the bad header.
+
+    `value`, when given, only sharpens the message for a structured-mode record."""
+    headers = list(headers)
     found = _header_map(headers)
+    content_type = found.get(H_CONTENT_TYPE)
+    if content_type is not None and content_type.lower().startswith("application/cloudevents"):
+        raise InvalidRecord(InvalidReason.UNSUPPORTED_CONTENT_TYPE, STRUCTURED_MODE)
+    if H_SPECVERSION not in found and _looks_structured(value):
+        raise InvalidRecord(InvalidReason.MISSING_HEADER, STRUCTURED_MODE)
+    found = _with_misnamed(found, headers)
     specversion = _required(found, H_SPECVERSION)
     if specversion != SPEC_VERSION:
         raise InvalidRecord(
             InvalidReason.UNSUPPORTED_SPECVERSION,
             f"{H_SPECVERSION} is not {SPEC_VERSION!r}, the only version supported",
         )
-    content_type = found.get(H_CONTENT_TYPE)
     if content_type is not None and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
         raise InvalidRecord(
             InvalidReason.UNSUPPORTED_CONTENT_TYPE,
@@ -149,7 +165,7 @@ def decode_meta(headers: Iterable[tuple[str, bytes | None]]) -> EventMeta:
         id=_required(found, H_ID),
         source=_required(found, H_SOURCE),
         type=_required(found, H_TYPE),
-        time=_parse_time(found.get(H_TIME)),
+        time=_parse_time(_required(found, H_TIME)),
         subject=found.get(H_SUBJECT) or None,
     )
 
@@ -162,10 +178,10 @@ def decode(
     `tolerant=True` is the reader's mode: unknown fields (an additive change by the producer)
     are ignored instead of rejected.
     """
-    meta = decode_meta(headers)
+    meta = decode_meta(headers, value)
     model = model_for(meta.type)
     if model is None:
-        raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, f"{H_TYPE} names no Tandem event type")
+        raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, unknown_type_message())
     return Envelope(meta=meta, event=decode_data(model, value, tolerant=tolerant))
 
 
@@ -226,18 +242,56 @@ def _header_map(headers: Iterable[tuple[str, bytes | None]]) -> Mapping[str, str
     return found
 
 
+def unknown_type_message(accepted: Iterable[str] | None = None) -> str:
+    """Names the accepted types, so a producer can see its typo (never the rejected value
+    itself: this text goes to DLQ headers and logs)."""
+    names = sorted(accepted) if accepted is not None else [m.event_type for m in EVENT_MODELS]
+    return f"{H_TYPE} names no Tandem event type; accepted: {', '.join(names)}"
+
+
+_MISNAMED = "__misnamed__:"
+
+
+def _with_misnamed(
+    found: Mapping[str, str], headers: Sequence[tuple[str, bytes | None]]
+) -> dict[str, str]:
+    """Remember headers that are CloudEvents attributes under the wrong name (`CE_ID`,
+    `ce-id`: the HTTP binding's spelling), so the missing-header message can point at them."""
+    marked = dict(found)
+    for key, _ in headers:
+        canonical = key.lower().replace("-", "_")
+        if key != canonical and canonical.startswith("ce_") and canonical not in found:
+            marked[_MISNAMED + canonical] = key
+    return marked
+
+
+def _looks_structured(value: bytes | None) -> bool:
+    if not value or len(value) > MAX_VALUE_BYTES:
+        return False
+    try:
+        data = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return False
+    return isinstance(data, dict) and "specversion" in data and "type" in data
+
+
 def _required(found: Mapping[str, str], name: str) -> str:
     value = found.get(name)
     if value is None:
+        misnamed = found.get(_MISNAMED + name)
+        if misnamed is not None:
+            raise InvalidRecord(
+                InvalidReason.MISSING_HEADER,
+                f"required header {name} is missing; found {misnamed[:100]!r}: CloudEvents "
+                "headers on Kafka are named in lower case with an underscore (ce_id, ce_type)",
+            )
         raise InvalidRecord(InvalidReason.MISSING_HEADER, f"required header {name} is missing")
     if not value.strip():
         raise InvalidRecord(InvalidReason.INVALID_HEADER, f"header {name} is empty")
     return value
 
 
-def _parse_time(raw: str | None) -> datetime:
-    if raw is None:
-        raise InvalidRecord(InvalidReason.MISSING_HEADER, f"required header {H_TIME} is missing")
+def _parse_time(raw: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 from enum import IntEnum, StrEnum
+from importlib import resources
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -17,22 +17,70 @@ from pydantic import (
 
 from tandem_contracts.base import ContractModel
 
+IANA_TIME_ZONES: tuple[str, ...] = tuple(
+    sorted(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+)
+"""The IANA time zone names of the pinned `tzdata` release: the same list on every machine
+(the system's zoneinfo also answers to names like `localtime`, which mean a different zone on
+each host), and the `enum` of every `time_zone` in the JSON Schemas."""
+_ZONES = frozenset(IANA_TIME_ZONES)
+
 
 def _known_time_zone(value: str) -> str:
-    """Only IANA names resolve the same everywhere; abbreviations like CET are ambiguous."""
+    """Only IANA names resolve the same everywhere; abbreviations and offsets are ambiguous."""
     if value not in _ZONES:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("not a known IANA time zone name") from exc
+        raise ValueError("not a known IANA time zone name (such as Europe/Berlin)")
     return value
 
 
-_ZONES = frozenset(available_timezones())
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_time_zone),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(IANA_TIME_ZONES),
+            "description": "IANA time zone name (tzdata)",
+        }
+    ),
+]
 
-TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
-"""ISO 639 language code, optionally with a region (`de`, `en-GB`)."""
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
+"""The BCP 47 tags people use for a language: language (ISO 639), optional script (ISO 15924),
+optional region (ISO 3166 or UN M.49): `de`, `en-GB`, `zh-Hant-TW`, `es-419`."""
+
+
+def _canonical_language_tag(value: str) -> str:
+    """BCP 47 case conventions, so `EN-gb` and `en-GB` are the same tag everywhere."""
+    parts = value.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper())
+    return "-".join(out)
+
+
+def spoken_language(tag: str) -> str:
+    """What two people must share to talk: the primary language subtag (`en-GB` and `en-US`
+    are both `en`). Scripts and regions are ignored; distinct languages have distinct primary
+    subtags (`yue` Cantonese, `cmn` or `zh` Mandarin)."""
+    return tag.split("-", 1)[0].lower()
+
+
+LanguageCode = Annotated[
+    str,
+    StringConstraints(pattern=LANGUAGE_TAG),
+    AfterValidator(_canonical_language_tag),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LANGUAGE_TAG,
+            "description": "BCP 47 language tag: language, optional script and region "
+            "(de, en-GB, zh-Hant, es-419), any case. Matching compares the language alone: "
+            "en-GB and en-US speakers share en.",
+        }
+    ),
+]
+"""A BCP 47 language tag (`de`, `en-GB`, `zh-Hant`), stored in canonical case."""
 TopicName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 

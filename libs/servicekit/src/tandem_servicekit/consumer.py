@@ -203,7 +203,7 @@ class EventConsumer(Generic[U]):
             if named is not None and named not in self._types and model_for(named) is None:
                 log.debug("event type not handled by this consumer")
                 return Outcome.IGNORED
-            meta = decode_meta(record.headers)
+            meta = decode_meta(record.headers, record.value)
             model = self._types.get(meta.type) or model_for(meta.type)
             if model is not None and model.topic != self._contract_topic:
                 message = f"{model.__name__} travels on {model.topic}, not here"

@@ -11,7 +11,7 @@ from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_pairing.service.ports import EnrollmentQuery, PairQuery
+from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
 from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.repository import MongoRepository, Page, Paging
 
@@ -34,6 +34,16 @@ class MongoEmployees(MongoRepository[Employee]):
             managers.update(found)
             frontier = {m for m in found.values() if m is not None and m not in managers}
         return managers
+
+    async def page(self, query: EmployeeQuery, paging: Paging) -> Page[Employee]:
+        find: Document = {}
+        if query.active is not None:
+            find["active"] = query.active
+        if query.department is not None:
+            find["department"] = query.department
+        if query.manager_id is not None:
+            find["manager_id"] = query.manager_id
+        return await self._page(find, sort="employee_id", paging=paging)
 
     async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         """Walks down level by level (bounded)."""
@@ -154,6 +164,7 @@ class MongoUnmatched(MongoRepository[UnmatchedEntry]):
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db["employees"].create_index("manager_id")
+    await db["employees"].create_index([("department", 1), ("employee_id", 1)])
     await db["enrollments"].create_index([("program_id", 1), ("employee_id", 1), ("status", 1)])
     await db["enrollments"].create_index([("employee_id", 1), ("status", 1)])
     await db["pairs"].create_index([("program_id", 1), ("status", 1)])

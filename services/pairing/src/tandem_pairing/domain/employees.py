@@ -34,14 +34,24 @@ class Employee(BaseModel):
     team: str | None = None
     job_level: int = 0
     birth_year: int | None = None
+    """As HR sent it: never derived from a generation."""
+    generation: Generation | None = None
     languages: tuple[str, ...] = ()
     time_zone: str = "UTC"
     departed_on: date | None = None
 
+    @property
+    def seniority_birth_year(self) -> int | None:
+        """What the age-based seniority rule compares: the birth year, or for people HR sent
+        only a generation, a representative year of it (the generation's middle)."""
+        if self.birth_year is not None:
+            return self.birth_year
+        return GENERATION_BIRTH_YEAR[self.generation] if self.generation is not None else None
+
 
 HrEvent = EmployeeHired | EmployeeUpdated | EmployeeDeparted
 KEPT_FROM_HR = {"employee_id", "effective_at", "manager_id", "department", "team", "job_level"}
-KEPT_FROM_HR |= {"languages", "time_zone"}
+KEPT_FROM_HR |= {"languages", "time_zone", "birth_year", "generation"}
 """What the projection keeps of an HR record: only what the matching rules read."""
 
 
@@ -56,11 +66,8 @@ def apply(current: Employee | None, event: HrEvent) -> Employee | None:
             effective_at=event.effective_at,
             departed_on=event.departed_on,
         )
-    birth_year = event.birth_year
-    if birth_year is None and event.generation is not None:
-        birth_year = GENERATION_BIRTH_YEAR[event.generation]
     kept = event.model_dump(include=KEPT_FROM_HR)
-    return Employee(**kept, active=True, birth_year=birth_year)
+    return Employee(**kept, active=True)
 
 
 def in_reporting_line(a: str, chain_a: tuple[str, ...], b: str, chain_b: tuple[str, ...]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from tandem_contracts.values import spoken_language
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching.availability import to_utc_bitset
@@ -37,8 +38,9 @@ def to_participant(
         manager_id=employee.manager_id,
         reporting_chain=chain,
         job_level=employee.job_level,
-        birth_year=employee.birth_year,
-        languages=frozenset(enrollment.languages),
+        birth_year=employee.seniority_birth_year,
+        # People talk in a language, not a region: en-GB and en-US share `en`.
+        languages=frozenset(spoken_language(tag) for tag in enrollment.languages),
         availability_utc=to_utc_bitset(enrollment.availability, reference),
         topics=enrollment.topic_values,
         capacity=enrollment.capacity,

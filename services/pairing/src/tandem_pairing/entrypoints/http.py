@@ -15,7 +15,7 @@ from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service import enrollment, lookups, matching, pairs, privacy, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
-from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_pairing.service.ports import EmployeeQuery, PairingUnitOfWork
 from tandem_servicekit.http import Caller, PagingQuery, PathId, QueryId, unit_of_work
 from tandem_servicekit.repository import Page
 
@@ -137,6 +137,20 @@ def router() -> APIRouter:
     async def end(pair_id: PathId, caller: Caller, work: Work) -> Pair:
         """Ended by the program manager."""
         return await pairs.end_pair(pair_id, caller, work)
+
+    @api.get("/employees", tags=["employees"])
+    async def list_employees(
+        caller: Caller,
+        work: Work,
+        paging: PagingQuery,
+        active: bool | None = None,
+        department: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
+        manager_id: QueryId | None = None,
+    ) -> Page[Employee]:
+        """The HR projection (hr_admin), by employee id: what pairing knows of each person,
+        to check an HR integration. `birth_year` and `generation` are as HR sent them."""
+        query = EmployeeQuery(active=active, department=department, manager_id=manager_id)
+        return await views.employees(query, paging, caller, work)
 
     @api.get("/employees/{employee_id}", tags=["employees"])
     async def get_employee(employee_id: PathId, caller: Caller, work: Work) -> Employee:

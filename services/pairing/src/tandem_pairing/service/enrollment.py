@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tandem_contracts.events import PairEndReason
-from tandem_contracts.values import Role
+from tandem_contracts.values import ProgramFormat, Role
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.service.access import require_self_or_manager
 from tandem_pairing.service.commands import Enroll
@@ -47,6 +47,11 @@ async def enroll(
         raise InvalidRequest(field, "each topic at most once")
     if not mentor and cmd.capacity != 1:
         raise InvalidRequest("capacity", "only mentors have a capacity")
+    if cmd.capacity > program.places_per_mentor:
+        raise InvalidRequest(
+            "capacity",
+            f"this program gives a mentor at most {program.places_per_mentor} mentee(s)",
+        )
     wishes = cmd.preferences
     if cmd.employee_id in {*wishes.avoid_employee_ids, *wishes.preferred_employee_ids}:
         raise InvalidRequest("preferences", "a preference cannot name yourself")
@@ -59,7 +64,12 @@ async def enroll(
         goals=() if mentor else tuple(cmd.goals),
         languages=tuple(cmd.languages) or employee.languages,
         availability=cmd.availability,
-        capacity=min(cmd.capacity, program.places_per_mentor) if mentor else 1,
+        # A group mentor leads one group of the program's group size.
+        capacity=(
+            program.places_per_mentor if program.format is ProgramFormat.GROUP else cmd.capacity
+        )
+        if mentor
+        else 1,
         avoid_employee_ids=tuple(wishes.avoid_employee_ids),
         preferred_employee_ids=tuple(wishes.preferred_employee_ids),
         enrolled_at=uow.clock.now(),

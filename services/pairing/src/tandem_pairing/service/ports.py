@@ -28,6 +28,15 @@ class EnrollmentQuery:
 
 
 @dataclass(frozen=True)
+class EmployeeQuery:
+    """Which employees of the HR projection a listing shows (None: any)."""
+
+    active: bool | None = None
+    department: str | None = None
+    manager_id: str | None = None
+
+
+@dataclass(frozen=True)
 class PairQuery:
     """Which of a program's pairs a listing shows; `employee_id`: the pairs they are in."""
 
@@ -51,6 +60,10 @@ class EmployeeRepository(Protocol):
 
     async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         """Everyone still employed below any of `roots`, directly or further down."""
+        ...
+
+    async def page(self, query: EmployeeQuery, paging: Paging) -> Page[Employee]:
+        """The projection in employee-id order."""
         ...
 
 

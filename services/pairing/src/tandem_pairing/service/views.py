@@ -12,10 +12,16 @@ from tandem_pairing.service.access import (
     require_aggregates,
     require_hr_or_self,
     require_manager,
+    require_role,
 )
 from tandem_pairing.service.lookups import found, get_pair, get_program, get_run
-from tandem_pairing.service.ports import EnrollmentQuery, PairingUnitOfWork, PairQuery
-from tandem_servicekit.auth import Principal
+from tandem_pairing.service.ports import (
+    EmployeeQuery,
+    EnrollmentQuery,
+    PairingUnitOfWork,
+    PairQuery,
+)
+from tandem_servicekit.auth import HR_ADMIN, Principal
 from tandem_servicekit.errors import Forbidden
 from tandem_servicekit.repository import Page, Paging
 
@@ -76,6 +82,14 @@ async def pair(pair_id: str, caller: Principal, uow: PairingUnitOfWork) -> Pair:
     if only is not None and not found_pair.involves(only):
         raise Forbidden("only the pair's members or a manager of its program may see it")
     return found_pair
+
+
+async def employees(
+    query: EmployeeQuery, paging: Paging, caller: Principal, uow: PairingUnitOfWork
+) -> Page[Employee]:
+    """The HR projection, for the people who run the HR integration."""
+    require_role(caller, HR_ADMIN)
+    return await uow.employees.page(query, paging)
 
 
 async def employee(employee_id: str, caller: Principal, uow: PairingUnitOfWork) -> Employee:

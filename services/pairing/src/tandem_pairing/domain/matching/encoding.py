@@ -18,7 +18,8 @@ from tandem_pairing.domain.matching.availability import (
 from tandem_pairing.domain.matching.model import MatchingProblem, Participant, SeniorityBasis
 
 UNKNOWN_SENIORITY = 1 << 40
-MAX_LANGUAGES = 64
+WORD_BITS = 64
+WORD_MASK = (1 << WORD_BITS) - 1
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -27,15 +28,11 @@ F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 
 
-class TooManyLanguages(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class Side:
     """One side (mentors or mentees) of the problem as arrays, row i = participant i."""
 
-    languages: U64
+    languages: U64  # (n, language words): bit k = the k-th language both sides speak
     availability: U64  # (n, WORDS)
     runs: U64  # (n, WORDS): where a long-enough free run begins
     seniority: I64  # larger = more senior; unknown = +/- UNKNOWN_SENIORITY
@@ -81,10 +78,15 @@ def encode(
     problem: MatchingProblem, mentors: Sequence[Participant], mentees: Sequence[Participant]
 ) -> Encoded:
     rules = problem.rules
-    languages = sorted({lang for p in (*mentors, *mentees) for lang in p.languages})
-    if len(languages) > MAX_LANGUAGES:
-        raise TooManyLanguages(f"at most {MAX_LANGUAGES} distinct languages per matching run")
-    lang_bit = {lang: 1 << i for i, lang in enumerate(languages)}
+    # Only a language someone on each side speaks can make a pair: the others get no bit (a
+    # person left with none shares no language with anyone, which is exact). Any number of
+    # languages fits: one 64-bit word per 64 shared languages, one word in practice.
+    shared = sorted(
+        {lang for p in mentors for lang in p.languages}
+        & {lang for p in mentees for lang in p.languages}
+    )
+    lang_bit = {lang: 1 << i for i, lang in enumerate(shared)}
+    language_words = max(1, -(-len(shared) // WORD_BITS))
     topics = tuple(sorted({t for p in (*mentors, *mentees) for t in p.topics}))
     topic_index = {t: i for i, t in enumerate(topics)}
     employees, teams, departments = _Codes(), _Codes(), _Codes()
@@ -102,13 +104,19 @@ def encode(
             runs[i] = to_words(run_starts(p.availability_utc, run_length))
         avoid = _code_lists([p.avoid for p in people], employees)
         prefer = _code_lists([p.prefer for p in people], employees)
-        language_masks = [sum(lang_bit[x] for x in p.languages) for p in people]
+        language_masks = [sum(lang_bit.get(x, 0) for x in p.languages) for p in people]
         order = sorted(
             range(n),
             key=lambda i: (language_masks[i], _hours_of_day(people[i].availability_utc), i),
         )
         return Side(
-            languages=np.array(language_masks, dtype=np.uint64),
+            languages=np.array(
+                [
+                    [(mask >> (WORD_BITS * w)) & WORD_MASK for w in range(language_words)]
+                    for mask in language_masks
+                ],
+                dtype=np.uint64,
+            ).reshape(n, language_words),
             availability=availability,
             runs=runs,
             seniority=np.array(

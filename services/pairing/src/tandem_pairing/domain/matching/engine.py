@@ -36,6 +36,7 @@ FUNNEL_REASONS = (
     UnmatchedReason.NO_COMMON_TIME,
     UnmatchedReason.NO_SHARED_TOPIC,
     UnmatchedReason.ORGANISATIONAL_CONFLICT,
+    UnmatchedReason.AVOIDED_BY_PREFERENCE,
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numba
 import numpy as np
 
-STAGES = 5  # language, seniority, time, topic, organisation
+STAGES = 6  # language, seniority, time, topic, organisation, avoid wishes
 BLOCK = 128
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
@@ -61,18 +61,23 @@ def org_ok(i: Any, m: Any, org: Any) -> bool:
         mentor_chain,
         allow_same_manager,
         allow_same_team,
-        mentee_avoid,
-        mentor_avoid,
+        _mentee_avoid,
+        _mentor_avoid,
     ) = org
     if not allow_same_manager and mentee_mgr[i] >= 0 and mentee_mgr[i] == mentor_mgr[m]:
         return False
     if not allow_same_team and mentee_team[i] >= 0 and mentee_team[i] == mentor_team[m]:
         return False
-    if _in_chain(mentee_chain[i], mentor_emp[m]) or _in_chain(mentor_chain[m], mentee_emp[i]):
-        return False
     return not (
-        _in_chain(mentee_avoid[i], mentor_emp[m]) or _in_chain(mentor_avoid[m], mentee_emp[i])
+        _in_chain(mentee_chain[i], mentor_emp[m]) or _in_chain(mentor_chain[m], mentee_emp[i])
     )
+
+
+@numba.njit(inline="always", cache=True)
+def avoided(i: Any, m: Any, org: Any) -> bool:
+    """Either side asked not to be paired with the other."""
+    mentee_emp, mentor_emp, mentee_avoid, mentor_avoid = org[0], org[1], org[10], org[11]
+    return _in_chain(mentee_avoid[i], mentor_emp[m]) or _in_chain(mentor_avoid[m], mentee_emp[i])
 
 
 @numba.njit(inline="always", cache=True)
@@ -113,10 +118,19 @@ def availability_score(i: Any, m: Any, enc: Any) -> Any:
 
 
 @numba.njit(inline="always", cache=True)
+def _share_language(a: Any, i: Any, b: Any, j: Any) -> bool:
+    """Row i of `a` and row j of `b` (language bit words) have a language in common."""
+    for w in range(a.shape[1]):  # noqa: SIM110 - numba compiles a loop, not a generator
+        if a[i, w] & b[j, w] != _ZERO:
+            return True
+    return False
+
+
+@numba.njit(inline="always", cache=True)
 def stage_of(i: Any, m: Any, enc: Any) -> int:
     """How many of the first four checks the pair passes in order (4 = all)."""
     mentee_lang, mentor_lang, mentee_runs, mentor_runs = enc[0], enc[1], enc[4], enc[5]
-    if mentee_lang[i] & mentor_lang[m] == _ZERO:
+    if not _share_language(mentee_lang, i, mentor_lang, m):
         return 0
     if enc[6][i] - enc[7][m] < enc[8]:
         return 1
@@ -145,7 +159,7 @@ def block_summaries(
     n = order.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     words = runs.shape[1]
-    b_lang = np.zeros(n_blocks, dtype=np.uint64)
+    b_lang = np.zeros((n_blocks, lang.shape[1]), dtype=np.uint64)
     b_runs = np.zeros((n_blocks, words), dtype=np.uint64)
     b_avail = np.zeros((n_blocks, words), dtype=np.uint64)
     b_topics = np.zeros(n_blocks, dtype=np.uint64)
@@ -155,7 +169,8 @@ def block_summaries(
         first = True
         for p in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             o = order[p]
-            b_lang[b] |= lang[o]
+            for w in range(lang.shape[1]):
+                b_lang[b, w] |= lang[o, w]
             b_topics[b] |= topics[o]
             for w in range(words):
                 b_runs[b, w] |= runs[o, w]
@@ -211,7 +226,7 @@ def _block_feasible(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: An
         lang, runs, topics = enc[1], enc[5], enc[17]
         if b_sen[b] - enc[7][r] < enc[8]:  # block's most senior mentee still not senior enough
             return False
-    if lang[r] & b_lang[b] == _ZERO:
+    if not _share_language(lang, r, b_lang, b):
         return False
     if enc[12] and topics[r] & b_topics[b] == _ZERO:
         return False
@@ -288,6 +303,9 @@ def _scan_row(
             if not org_ok(i, m, org):
                 continue
             passed[4] += 1
+            if avoided(i, m, org):
+                continue
+            passed[5] += 1
             slot = count if count < k else worst
             scores[row, slot] = total
             ids[row, slot] = other

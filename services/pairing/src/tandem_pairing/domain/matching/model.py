@@ -131,8 +131,9 @@ class UnmatchedReason(StrEnum):
     NO_COMMON_TIME = "no_common_time"
     NO_SHARED_TOPIC = "no_shared_topic"
     ORGANISATIONAL_CONFLICT = "organisational_conflict"
-    """Every otherwise suitable partner is in the reporting line, shares manager or team, or
-    was ruled out by an `avoid` wish."""
+    """Every otherwise suitable partner is in the reporting line or shares manager or team."""
+    AVOIDED_BY_PREFERENCE = "avoided_by_preference"
+    """The only otherwise suitable partners were ruled out by an `avoid` wish (either side's)."""
     CAPACITY_EXHAUSTED = "capacity_exhausted"
     """Suitable mentors exist, but their places went to mentees with fewer or weaker options."""
     NO_MENTEES_LEFT = "no_mentees_left"
