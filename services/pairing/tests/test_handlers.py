@@ -16,7 +16,7 @@ from tandem_pairing.service import views
 from tandem_pairing.service.commands import CreateProgram, Enroll, RunMatching
 from tandem_pairing.service.enrollment import enroll
 from tandem_pairing.service.hr import on_employee_events
-from tandem_pairing.service.matching import run_matching
+from tandem_pairing.service.matching import run_matching, suggest
 from tandem_pairing.service.pairs import decide_pair
 from tandem_pairing.service.ports import EmployeeQuery, PairQuery
 from tandem_pairing.service.privacy import erase
@@ -321,3 +321,26 @@ async def test_hr_admins_list_the_projection_and_nobody_else_does() -> None:
     for caller in (PM, person("m")):
         with pytest.raises(Forbidden):
             await views.employees(EmployeeQuery(), Paging(), caller, uow)
+
+
+async def test_suggestions_work_from_both_sides_and_name_the_people() -> None:
+    uow = work()
+    await company(uow, hired("m", 1), hired("n", 1), hired("x", 6), hired("y", 6))
+    program_id = await open_program(uow, auto_accept=False)
+    for mentor in ("m", "n"):
+        await enroll(program_id, enroll_cmd(mentor, Role.MENTOR), PM, uow)
+    for mentee in ("x", "y"):
+        await enroll(program_id, enroll_cmd(mentee, Role.MENTEE), PM, uow)
+    for_mentee = await suggest(program_id, "x", 5, person("x"), uow)
+    assert {s.mentor_employee_id for s in for_mentee} == {"m", "n"}
+    assert {s.mentee_employee_id for s in for_mentee} == {"x"}
+    for_mentor = await suggest(program_id, "m", 5, person("m"), uow)
+    assert {s.mentee_employee_id for s in for_mentor} == {"x", "y"}
+    assert {s.mentor_employee_id for s in for_mentor} == {"m"}
+    await run_matching(program_id, RunMatching(), PM, uow)
+    pair = next(p for p in uow.pairs.items.values() if p.mentor_id == "m")
+    for side in (pair.mentor_id, pair.mentee_id):
+        await decide_pair(pair.pair_id, side, True, person(side), uow)
+    assert await suggest(program_id, "m", 5, person("m"), uow) == [], "no free place left"
+    left = await suggest(program_id, "n", 5, person("n"), uow)
+    assert [s.mentee_employee_id for s in left] == [({"x", "y"} - {pair.mentee_id}).pop()]

@@ -17,7 +17,9 @@ from tandem_pairing.domain.matching import (
     Participant,
     Pin,
     UnmatchedReason,
+    breakdown,
     match,
+    suggest_mentees,
     suggest_mentors,
 )
 from tandem_pairing.domain.matching.availability import WEEK_SLOTS, run_starts, to_utc_bitset
@@ -197,6 +199,20 @@ def test_self_match_lists_the_best_feasible_mentors_with_breakdowns() -> None:
     assert top[0].breakdown.cross_department == 1.0
     assert top[0].breakdown.topic_fit == 1.0
     assert top[0].breakdown.shared_topics == ("ai",)
+
+
+def test_a_mentor_sees_the_best_feasible_mentees_by_the_same_rules() -> None:
+    mentor = person("m", 1, {"ai": 5, "agile": 3})
+    mentees = (
+        person("a", 5, {"agile": 5}),
+        person("b", 5, {"ai": 5}, department="Other"),
+        person("c", 5, {"ai": 5}, languages=frozenset({"fr"})),
+        person("d", 0, {"ai": 5}),
+    )
+    top = suggest_mentees(MatchingProblem((mentor,), mentees), mentor, 5)
+    assert [p.mentee_enrollment_id for p in top] == ["en-b", "en-a"], "c: no language, d: junior"
+    assert all(p.mentor_enrollment_id == "en-m" for p in top)
+    assert top[0].breakdown == breakdown(MatchingProblem((mentor,), mentees), mentor, mentees[1])
 
 
 def test_reporting_chain_follows_managers_and_survives_cycles() -> None:

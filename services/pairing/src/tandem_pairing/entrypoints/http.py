@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query, status
 from tandem_contracts.events import EmployeeErasureRequested
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
-from tandem_pairing.domain.matching import ProposedPair
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service import enrollment, lookups, matching, pairs, privacy, programs, views
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
+from tandem_pairing.service.matching import Suggestion
 from tandem_pairing.service.ports import EmployeeQuery, PairingUnitOfWork
 from tandem_servicekit.http import Caller, PagingQuery, PathId, QueryId, unit_of_work
 from tandem_servicekit.repository import Page
@@ -106,8 +106,10 @@ def router() -> APIRouter:
         caller: Caller,
         work: Work,
         k: Annotated[int, Query(ge=1, le=50)] = 5,
-    ) -> list[ProposedPair]:
-        """Self-match: the best mentors with free places for one enrolled mentee."""
+    ) -> list[Suggestion]:
+        """Self-match, best first: for an enrolled mentee, mentors with free places; for a
+        mentor with free places, mentees not yet in an active pair. Each carries both people's
+        employee and enrollment ids and the score's breakdown."""
         return await matching.suggest(program_id, employee_id, k, caller, work)
 
     @api.get("/programs/{program_id}/pairs", tags=["pairs"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from tandem_contracts.values import ProgramFormat, Role
@@ -13,7 +14,9 @@ from tandem_pairing.domain.matching import (
     Participant,
     Pin,
     ProposedPair,
+    ScoreBreakdown,
     match,
+    suggest_mentees,
     suggest_mentors,
 )
 from tandem_pairing.domain.pairs import Pair, PairStatus, pair_terms
@@ -98,27 +101,61 @@ async def run_matching(
     return run
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """One possible partner for self-match, with both people's ids and the score's reasons."""
+
+    mentor_enrollment_id: str
+    mentee_enrollment_id: str
+    mentor_employee_id: str
+    mentee_employee_id: str
+    breakdown: ScoreBreakdown
+
+
 async def suggest(
     program_id: str, employee_id: str, k: int, caller: Principal, uow: PairingUnitOfWork
-) -> list[ProposedPair]:
-    """Self-match: the k best mentors with free places for one enrolled mentee."""
+) -> list[Suggestion]:
+    """Self-match: for an enrolled mentee, the k best mentors with free places; for an
+    enrolled mentor with free places, the k best mentees not yet in an active pair."""
     program = await get_program(program_id, uow)
     require_self_or_manager(caller, program, employee_id)
     enrollment = await uow.enrollments.active_of(program_id, employee_id)
-    if enrollment is None or enrollment.role is not Role.MENTEE:
-        raise NotFound(f"{employee_id} is not an enrolled mentee of program {program_id}")
-    mentors = [e for e in await uow.enrollments.active_in(program_id) if e.role is Role.MENTOR]
-    taken = Counter(
-        pair.mentor_enrollment_id
-        for pair in await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
-    )
-    free = [e for e in mentors if taken[e.enrollment_id] < e.capacity]
-    people = await _participants(uow, program, [*free, enrollment])
-    mentee = next(p for p in people if p.enrollment_id == enrollment.enrollment_id)
-    problem = MatchingProblem(
-        tuple(p for p in people if p is not mentee), (mentee,), program.weights, program.rules
-    )
-    return await asyncio.to_thread(suggest_mentors, problem, mentee, k)
+    if enrollment is None:
+        raise NotFound(f"{employee_id} is not enrolled in program {program_id}")
+    everyone = await uow.enrollments.active_in(program_id)
+    active = await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
+    taken = Counter(pair.mentor_enrollment_id for pair in active)
+    if enrollment.role is Role.MENTEE:
+        others = [
+            e for e in everyone if e.role is Role.MENTOR and taken[e.enrollment_id] < e.capacity
+        ]
+    elif taken[enrollment.enrollment_id] >= enrollment.capacity:
+        return []
+    else:
+        paired = {pair.mentee_enrollment_id for pair in active}
+        others = [e for e in everyone if e.role is Role.MENTEE and e.enrollment_id not in paired]
+    people = await _participants(uow, program, [*others, enrollment])
+    me = next((p for p in people if p.enrollment_id == enrollment.enrollment_id), None)
+    if me is None:  # left the company since enrolling
+        return []
+    rest = tuple(p for p in people if p is not me)
+    if enrollment.role is Role.MENTEE:
+        problem = MatchingProblem(rest, (me,), program.weights, program.rules)
+        found = await asyncio.to_thread(suggest_mentors, problem, me, k)
+    else:
+        problem = MatchingProblem((me,), rest, program.weights, program.rules)
+        found = await asyncio.to_thread(suggest_mentees, problem, me, k)
+    employee_of = {p.enrollment_id: p.employee_id for p in people}
+    return [
+        Suggestion(
+            s.mentor_enrollment_id,
+            s.mentee_enrollment_id,
+            employee_of[s.mentor_enrollment_id],
+            employee_of[s.mentee_enrollment_id],
+            s.breakdown,
+        )
+        for s in found
+    ]
 
 
 async def _participants(

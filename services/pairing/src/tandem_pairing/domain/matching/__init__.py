@@ -1,6 +1,12 @@
 """The matching engine (pure domain code): see `engine.match` and `engine.suggest_mentors`."""
 
-from tandem_pairing.domain.matching.engine import InvalidPin, breakdown, match, suggest_mentors
+from tandem_pairing.domain.matching.engine import (
+    InvalidPin,
+    breakdown,
+    match,
+    suggest_mentees,
+    suggest_mentors,
+)
 from tandem_pairing.domain.matching.model import (
     MatchingProblem,
     MatchingResult,
@@ -32,5 +38,6 @@ __all__ = [
     "UnmatchedReason",
     "breakdown",
     "match",
+    "suggest_mentees",
     "suggest_mentors",
 ]

@@ -144,6 +144,29 @@ def suggest_mentors(problem: MatchingProblem, mentee: Participant, k: int) -> li
     ]
 
 
+def suggest_mentees(problem: MatchingProblem, mentor: Participant, k: int) -> list[ProposedPair]:
+    """The k best feasible mentees for one mentor, best first (the mentor's side of
+    self-match), with the same rules and score as the matching run."""
+    if not problem.mentees or k < 1:
+        return []
+    enc = encode(problem, [mentor], problem.mentees)
+    enc_tuple, org_tuple = kernel_args(enc)
+    scores, ids, _ = kernel.top_candidates(
+        1, False, enc.mentees.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=False)
+    )
+    order = sorted(
+        (-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0
+    )
+    return [
+        ProposedPair(
+            mentor.enrollment_id,
+            problem.mentees[i].enrollment_id,
+            breakdown(problem, mentor, problem.mentees[i]),
+        )
+        for _, i in order[:k]
+    ]
+
+
 def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> ScoreBreakdown:
     """The explanation of one pair's score, criterion by criterion (same formula as the kernel)."""
     shared = tuple(sorted(set(mentor.topics) & set(mentee.topics)))
