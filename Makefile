@@ -23,6 +23,8 @@ $(TOOLS)/bin/uv:
 
 .venv/.synced: uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml) | $(UV)
 	$(UV) sync --frozen --all-packages
+	@echo "compiling the matching engine's kernels into numba's on-disk cache (once)"
+	@$(RUN) python -m tandem_pairing warm-cache >/dev/null
 	@touch $@
 
 sync: .venv/.synced ## install the workspace into .venv from uv.lock

@@ -133,6 +133,7 @@ class ServiceRuntime(Generic[U]):
         self._consumer_metrics = ConsumerMetrics(self.registry)
         self._dead_letters = DeadLetterRouter(self.publisher, settings.consumer_group)
         self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._readiness_checks: dict[str, Callable[[], bool]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.watch = RuntimeWatch(self.registry)
         self.background(self._watch)
@@ -236,6 +237,11 @@ class ServiceRuntime(Generic[U]):
         is up: started after the subscribers, cancelled first on shutdown."""
         self._background.append(loop)
 
+    def ready_when(self, name: str, check: Callable[[], bool]) -> None:
+        """One more condition of `/readyz` (reported under `name`), such as a warm-up that
+        must finish before the service takes requests."""
+        self._readiness_checks[name] = check
+
     def publishes(self, topic: str, types: Iterable[type[Event]]) -> None:
         """Declare what this service publishes on `topic` (through its outbox), for AsyncAPI.
 
@@ -274,6 +280,7 @@ class ServiceRuntime(Generic[U]):
             "handlers": self.health.handling_ok,
             "consumers": not self.health.stalled(),
             "outbox": self.relay.healthy,
+            **{name: check() for name, check in self._readiness_checks.items()},
         }
 
     async def _watch(self) -> None:
