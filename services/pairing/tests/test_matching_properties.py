@@ -17,16 +17,59 @@ from tandem_pairing.domain.matching import (
     UnmatchedReason,
     match,
 )
-from tandem_pairing.domain.matching.availability import run_starts, slots_needed
+from tandem_pairing.domain.matching.availability import Intervals, coarse_bitset, merge
 
-DAY = 48
-# A few weekly windows (UTC half-hours) that overlap some, and not others.
+WEEK = 7 * 24 * 60
+# Weekly windows in exact UTC minutes (0 = Monday 00:00): some overlap, some do not, several
+# are off the half-hour grid (a +5:45 zone, a slot split at 09:45), one wraps into Monday.
 WINDOWS = [
-    sum(1 << s for s in range(18, 22)),  # Monday 09:00-11:00
-    sum(1 << s for s in range(20, 24)),  # Monday 10:00-12:00
-    sum(1 << s for s in range(DAY + 26, DAY + 30)),  # Tuesday 13:00-15:00
-    sum(1 << s for s in range(21, 22)),  # Monday 10:30-11:00 (too short alone)
+    ((540, 660),),  # Monday 09:00-11:00
+    ((600, 720),),  # Monday 10:00-12:00
+    ((555, 615),),  # Monday 09:15-10:15
+    ((555, 585), (585, 615)),  # the same, split at 09:45
+    ((585, 645),),  # Monday 09:45-10:45
+    ((WEEK - 30, WEEK), (0, 40)),  # Sunday 23:30 to Monday 00:40
+    ((0, 25),),  # Monday 00:00-00:25
+    ((2220, 2340),),  # Tuesday 13:00-15:00
+    ((630, 660),),  # Monday 10:30-11:00 (too short alone)
 ]
+
+
+def shifted(intervals: Intervals, minutes: int) -> Intervals:
+    """The same local hours after a DST switch: every interval moved, wrapping the week."""
+    out: list[tuple[int, int]] = []
+    for start, end in intervals:
+        lo, hi = start + minutes, end + minutes
+        out += (
+            [(lo % WEEK, (hi - 1) % WEEK + 1)]
+            if lo // WEEK == (hi - 1) // WEEK
+            else [
+                (lo % WEEK, WEEK),
+                (0, hi % WEEK),
+            ]
+        )
+    return merge(out)
+
+
+def minutes_of(intervals: Intervals) -> set[int]:
+    return {t for lo, hi in intervals for t in range(lo, hi)}
+
+
+def longest_run(free: set[int]) -> int:
+    """The longest stretch of consecutive minutes, cyclically over the week."""
+    if len(free) == WEEK:
+        return WEEK
+    best = 0
+    for start in free:
+        if (start - 1) % WEEK in free:
+            continue
+        length = 0
+        while (start + length) % WEEK in free:
+            length += 1
+        best = max(best, length)
+    return best
+
+
 PEOPLE = [f"p{n}" for n in range(12)]
 MANY_LANGUAGES = ["en", "de", "fr"] + [
     f"q{a}{b}" for a in "abcdefghijklmnopqrst" for b in "abcdefgh"
@@ -45,9 +88,9 @@ def participants(draw: st.DrawFn, prefix: str, count: int, mentor: bool) -> list
     out = []
     for n in range(count):
         windows = draw(st.lists(st.sampled_from(WINDOWS), min_size=1, max_size=2))
-        availability = 0
-        for w in windows:
-            availability |= w
+        winter = merge(i for w in windows for i in w)
+        # Two DST regimes: a person's UTC hours move by an hour in the second, or not.
+        free = (winter, shifted(winter, draw(st.sampled_from([0, -60]))))
         topics = draw(
             st.dictionaries(st.sampled_from("abcd"), st.integers(1, 5), min_size=1, max_size=3)
         )
@@ -65,7 +108,8 @@ def participants(draw: st.DrawFn, prefix: str, count: int, mentor: bool) -> list
                 job_level=draw(st.integers(0, 8)),
                 birth_year=draw(st.one_of(st.none(), st.integers(1960, 2004))),
                 languages=frozenset(draw(LANGUAGE_SETS)),
-                availability_utc=availability,
+                availability_utc=coarse_bitset(free),
+                free_minutes=free,
                 topics=topics,
                 capacity=draw(st.integers(1, 3)) if mentor else 1,
                 avoid=frozenset(draw(st.sets(st.sampled_from(OTHERS), max_size=1))),
@@ -121,12 +165,9 @@ def feasible(problem: MatchingProblem, mentor: Participant, mentee: Participant)
         or (mentor.birth_year - mentee.birth_year < rules.min_seniority_gap)
     ):
         return False
-    if (
-        run_starts(mentor.availability_utc, slots_needed(rules.min_common_minutes))
-        & run_starts(mentee.availability_utc, slots_needed(rules.min_common_minutes))
-        == 0
-    ):
-        return False
+    for a, b in zip(mentor.regimes, mentee.regimes, strict=True):
+        if longest_run(minutes_of(a) & minutes_of(b)) < rules.min_common_minutes:
+            return False
     if rules.require_shared_topic and not set(mentor.topics) & set(mentee.topics):
         return False
     if mentor.employee_id in mentee.reporting_chain or mentee.employee_id in mentor.reporting_chain:
@@ -151,7 +192,10 @@ def score(problem: MatchingProblem, mentor: Participant, mentee: Participant) ->
     w = problem.weights
     fit = sum(mentee.topics[t] * mentor.topics.get(t, 0) for t in mentee.topics)
     topic = fit / (5 * sum(mentee.topics.values()))
-    common = (mentor.availability_utc & mentee.availability_utc).bit_count() * 30
+    common = min(
+        len(minutes_of(a) & minutes_of(b))
+        for a, b in zip(mentor.regimes, mentee.regimes, strict=True)
+    )
     cross = 1.0 if mentor.department != mentee.department else 0.0
     liked = mentor.employee_id in mentee.prefer or mentee.employee_id in mentor.prefer
     return (
@@ -242,3 +286,46 @@ def test_unmatched_reasons_are_truthful(problem: MatchingProblem) -> None:
             assert u.reason is UnmatchedReason.CAPACITY_EXHAUSTED
         else:
             assert u.reason is not UnmatchedReason.CAPACITY_EXHAUSTED
+
+
+@st.composite
+def free_time(draw: st.DrawFn) -> tuple[Intervals, ...]:
+    windows = draw(st.lists(st.sampled_from(WINDOWS), min_size=1, max_size=3))
+    winter = merge(i for w in windows for i in w)
+    return (winter, shifted(winter, draw(st.sampled_from([0, -60, 45]))))
+
+
+@SETTINGS
+@given(free_time(), free_time(), st.sampled_from([30, 45, 60, 70, 90]))
+def test_time_feasibility_and_common_minutes_are_exact(
+    mentor_free: tuple[Intervals, ...], mentee_free: tuple[Intervals, ...], minutes: int
+) -> None:
+    """Everything but time allows the pair: it is matched exactly when every regime has a
+    common run of `minutes` (wrapping the week included), scored on the worst regime."""
+
+    def someone(eid: str, level: int, free: tuple[Intervals, ...]) -> Participant:
+        return Participant(
+            enrollment_id=f"en-{eid}",
+            employee_id=eid,
+            department="D",
+            team=None,
+            manager_id=None,
+            reporting_chain=(),
+            job_level=level,
+            birth_year=None,
+            languages=frozenset({"en"}),
+            availability_utc=coarse_bitset(free),
+            topics={"a": 5},
+            free_minutes=free,
+        )
+
+    mentor, mentee = someone("m", 1, mentor_free), someone("e", 5, mentee_free)
+    problem = MatchingProblem((mentor,), (mentee,), rules=MatchingRules(min_common_minutes=minutes))
+    result = match(problem)
+    commons = [minutes_of(a) & minutes_of(b) for a, b in zip(mentor_free, mentee_free, strict=True)]
+    expected = all(longest_run(c) >= minutes for c in commons)
+    assert len(result.pairs) == int(expected)
+    if expected:
+        assert result.pairs[0].breakdown.common_minutes == min(len(c) for c in commons)
+    else:
+        assert {u.reason for u in result.unmatched} == {UnmatchedReason.NO_COMMON_TIME}

@@ -22,7 +22,14 @@ from tandem_pairing.domain.matching import (
     suggest_mentees,
     suggest_mentors,
 )
-from tandem_pairing.domain.matching.availability import WEEK_SLOTS, run_starts, to_utc_bitset
+from tandem_pairing.domain.matching.availability import (
+    WEEK_SLOTS,
+    coarse_bitset,
+    regimes,
+    run_starts,
+    to_utc_bitset,
+    utc_intervals,
+)
 from tandem_pairing.domain.participants import reporting_chain
 
 WINTER = date(2027, 1, 11)
@@ -86,6 +93,69 @@ def test_people_an_ocean_apart_have_no_common_time() -> None:
         ("mentee", UnmatchedReason.NO_COMMON_TIME),
         ("mentor", UnmatchedReason.NO_COMMON_TIME),
     }
+
+
+def local(tz: str, *windows: tuple[time, time]) -> Availability:
+    return Availability(
+        time_zone=tz,
+        slots=tuple(WeeklySlot(weekday=Weekday.MONDAY, start=a, end=b) for a, b in windows),
+    )
+
+
+def exactly(
+    eid: str, level: int, availability: Availability, spans: tuple[date, ...]
+) -> Participant:
+    """A person as the service builds them: exact UTC minutes in each of the program's regimes."""
+    free = tuple(utc_intervals(availability, r) for r in spans)
+    return person(eid, level, {"ai": 5}, availability_utc=coarse_bitset(free), free_minutes=free)
+
+
+@pytest.mark.parametrize(
+    ("mentor_hours", "mentee_hours"),
+    [
+        (local("Europe/Berlin", (time(9, 15), time(10, 15))),) * 2,
+        (
+            local("Europe/Berlin", (time(9, 15), time(9, 45)), (time(9, 45), time(10, 15))),
+            local("Europe/Berlin", (time(9, 15), time(10, 15))),
+        ),
+        (  # +5:45: 15:00-16:00 in Kathmandu is 09:15-10:15 UTC, as in London in winter
+            local("Asia/Kathmandu", (time(15), time(16))),
+            local("Europe/London", (time(9, 15), time(10, 15))),
+        ),
+    ],
+    ids=["both-09:15-10:15", "split-at-09:45", "kathmandu-london"],
+)
+def test_an_exact_common_hour_off_the_half_hour_grid_is_enough(
+    mentor_hours: Availability, mentee_hours: Availability
+) -> None:
+    spans = (WINTER,)
+    mentor, mentee = exactly("m", 1, mentor_hours, spans), exactly("e", 5, mentee_hours, spans)
+    [pair] = match(MatchingProblem((mentor,), (mentee,))).pairs
+    assert pair.breakdown.common_minutes == 60
+
+
+PARIS = local("Europe/Paris", (time(9), time(10)))  # 07:00-08:00 UTC in summer, 08:00 in winter
+TOKYO = local("Asia/Tokyo", (time(16), time(17)))  # 07:00-08:00 UTC all year
+
+
+def test_a_program_starting_on_the_switch_day_uses_summer_time_throughout() -> None:
+    """2027-03-28 is Europe's switch day: its week began in winter time, the program not."""
+    spans = regimes(["Europe/Paris", "Asia/Tokyo"], date(2027, 3, 28), date(2027, 10, 15))
+    assert spans == (date(2027, 3, 28),)
+    mentor, mentee = exactly("m", 1, PARIS, spans), exactly("e", 5, TOKYO, spans)
+    assert len(match(MatchingProblem((mentor,), (mentee,))).pairs) == 1
+
+
+def test_common_time_must_hold_in_every_dst_regime_the_program_crosses() -> None:
+    spans = regimes(["Europe/Paris", "Asia/Tokyo"], date(2027, 3, 1), date(2027, 6, 30))
+    assert spans == (date(2027, 3, 1), date(2027, 3, 28))
+    mentor, mentee = exactly("m", 1, PARIS, spans), exactly("e", 5, TOKYO, spans)
+    result = match(MatchingProblem((mentor,), (mentee,)))
+    assert result.pairs == (), "an hour apart until March 28"
+    assert {u.reason for u in result.unmatched} == {UnmatchedReason.NO_COMMON_TIME}
+    wider = local("Asia/Tokyo", (time(16), time(18)))  # 07:00-09:00 UTC
+    [pair] = match(MatchingProblem((mentor,), (exactly("e", 5, wider, spans),))).pairs
+    assert pair.breakdown.common_minutes == 60, "scored on the worst regime"
 
 
 def test_half_an_hour_in_common_is_not_enough_for_a_one_hour_rule() -> None:

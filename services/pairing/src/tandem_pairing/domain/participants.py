@@ -8,7 +8,7 @@ from datetime import date
 from tandem_contracts.values import spoken_language
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment
-from tandem_pairing.domain.matching.availability import to_utc_bitset
+from tandem_pairing.domain.matching.availability import coarse_bitset, utc_intervals
 from tandem_pairing.domain.matching.model import Participant
 
 MAX_CHAIN = 64
@@ -27,9 +27,14 @@ def reporting_chain(employee_id: str, managers: Mapping[str, str | None]) -> tup
 
 
 def to_participant(
-    employee: Employee, enrollment: Enrollment, chain: tuple[str, ...], reference: date
+    employee: Employee,
+    enrollment: Enrollment,
+    chain: tuple[str, ...],
+    regimes: tuple[date, ...],
 ) -> Participant:
-    """What the engine reads of one enrolled person; availability in UTC at `reference`."""
+    """What the engine reads of one enrolled person: availability in UTC minutes in each of
+    the program's DST regimes (`availability.regimes`)."""
+    free = tuple(utc_intervals(enrollment.availability, regime) for regime in regimes)
     return Participant(
         enrollment_id=enrollment.enrollment_id,
         employee_id=employee.employee_id,
@@ -41,7 +46,8 @@ def to_participant(
         birth_year=employee.seniority_birth_year,
         # People talk in a language, not a region: en-GB and en-US share `en`.
         languages=frozenset(spoken_language(tag) for tag in enrollment.languages),
-        availability_utc=to_utc_bitset(enrollment.availability, reference),
+        availability_utc=coarse_bitset(free),
+        free_minutes=free,
         topics=enrollment.topic_values,
         capacity=enrollment.capacity,
         avoid=frozenset(enrollment.avoid_employee_ids),

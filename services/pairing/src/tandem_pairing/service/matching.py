@@ -19,6 +19,7 @@ from tandem_pairing.domain.matching import (
     suggest_mentees,
     suggest_mentors,
 )
+from tandem_pairing.domain.matching.availability import regimes
 from tandem_pairing.domain.pairs import Pair, PairStatus, pair_terms
 from tandem_pairing.domain.participants import reporting_chain, to_participant
 from tandem_pairing.domain.programs import Program
@@ -166,13 +167,16 @@ async def _participants(
     whatever ids their enrollments were given."""
     employees = await uow.employees.get_many(e.employee_id for e in enrollments)
     managers = await uow.employees.manager_map(employees)
+    spans = regimes(
+        (e.availability.time_zone for e in enrollments), program.starts_on, program.ends_on
+    )
     out = []
     for e in sorted(enrollments, key=lambda e: e.employee_id):
         person = employees.get(e.employee_id)
         if person is None or not person.active:
             continue
         chain = reporting_chain(e.employee_id, managers)
-        out.append(to_participant(person, e, chain, program.starts_on))
+        out.append(to_participant(person, e, chain, spans))
     return out
 
 

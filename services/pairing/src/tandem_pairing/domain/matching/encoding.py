@@ -45,6 +45,9 @@ class Side:
     prefer: I32  # (n, width), -1 padded employee codes
     topic_mask: U64  # bit (topic index % 64) set per topic taught or wanted
     order: I64  # a permutation grouping people with the same languages and hours together
+    free_start: I32  # exact free minutes: all intervals, person by person, regime by regime
+    free_end: I32
+    free_ptr: I64  # (n, regimes + 1): person i's intervals in regime p are ptr[i,p]:ptr[i,p+1]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Encoded:
     capacities: I64
     weights: F64  # topic, availability, cross_department
     min_gap: int
+    min_minutes: int
     allow_same_manager: bool
     allow_same_team: bool
     require_shared_topic: bool
@@ -104,6 +108,7 @@ def encode(
             runs[i] = to_words(run_starts(p.availability_utc, run_length))
         avoid = _code_lists([p.avoid for p in people], employees)
         prefer = _code_lists([p.prefer for p in people], employees)
+        free_start, free_end, free_ptr = _free_minutes(people, n_regimes)
         language_masks = [sum(lang_bit.get(x, 0) for x in p.languages) for p in people]
         order = sorted(
             range(n),
@@ -137,8 +142,15 @@ def encode(
                 dtype=np.uint64,
             ),
             order=np.array(order, dtype=np.int64),
+            free_start=free_start,
+            free_end=free_end,
+            free_ptr=free_ptr,
         )
 
+    counts = {len(p.regimes) for p in (*mentors, *mentees)}
+    if len(counts) > 1:
+        raise ValueError("every participant of one problem needs the same DST regimes")
+    n_regimes = counts.pop() if counts else 1
     mentor_side, mentee_side = side(mentors, True), side(mentees, False)
     levels = np.zeros((len(mentors), max(len(topics), 1)), dtype=np.float32)
     for i, p in enumerate(mentors):
@@ -168,11 +180,25 @@ def encode(
             [w.topic, w.availability, w.cross_department, w.preference], dtype=np.float64
         ),
         min_gap=rules.min_seniority_gap,
+        min_minutes=rules.min_common_minutes,
         allow_same_manager=rules.allow_same_manager,
         allow_same_team=rules.allow_same_team,
         require_shared_topic=rules.require_shared_topic,
         topics=topics,
     )
+
+
+def _free_minutes(people: Sequence[Participant], n_regimes: int) -> tuple[I32, I32, I64]:
+    starts: list[int] = []
+    ends: list[int] = []
+    ptr = np.zeros((len(people), n_regimes + 1), dtype=np.int64)
+    for i, p in enumerate(people):
+        for r, intervals in enumerate(p.regimes):
+            ptr[i, r] = len(starts)
+            starts += [lo for lo, _ in intervals]
+            ends += [hi for _, hi in intervals]
+        ptr[i, n_regimes] = len(starts)
+    return np.array(starts, dtype=np.int32), np.array(ends, dtype=np.int32), ptr
 
 
 def _code_lists(lists: Sequence[frozenset[str]], codes: _Codes) -> I32:

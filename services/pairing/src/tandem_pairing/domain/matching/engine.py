@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tandem_pairing.domain.matching import kernel
-from tandem_pairing.domain.matching.availability import common_minutes
+from tandem_pairing.domain.matching.availability import common
 from tandem_pairing.domain.matching.duals import TOLERANCE, block_min_prices, mentor_prices
 from tandem_pairing.domain.matching.encoding import Encoded, encode
 from tandem_pairing.domain.matching.model import (
@@ -173,7 +173,7 @@ def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant
     total_priority = sum(mentee.topics.values())
     fit = sum(mentee.topics[t] * mentor.topics[t] for t in shared)
     topic = fit / (5.0 * total_priority) if total_priority else 0.0
-    minutes = common_minutes(mentor.availability_utc, mentee.availability_utc)
+    minutes = min(common(a, b)[0] for a, b in zip(mentor.regimes, mentee.regimes, strict=True))
     availability = min(minutes, 180) / 180
     cross = 1.0 if mentor.department != mentee.department else 0.0
     liked = (
@@ -226,6 +226,13 @@ def kernel_args(
         mo.prefer,
         me.employee,
         mo.employee,
+        me.free_start,
+        me.free_end,
+        me.free_ptr,
+        mo.free_start,
+        mo.free_end,
+        mo.free_ptr,
+        enc.min_minutes,
     )
     org_tuple = (
         me.employee,

@@ -27,6 +27,7 @@ _M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
 _H01 = np.uint64(0x0101010101010101)
 _ZERO = np.uint64(0)
 MINUTES_CAP = 180.0
+WEEK_MINUTES = 7 * 24 * 60
 
 
 @numba.njit(inline="always", cache=True)
@@ -109,12 +110,59 @@ def topic_fit(i: Any, m: Any, enc: Any) -> tuple[float, int]:
 
 
 @numba.njit(inline="always", cache=True)
+def exact_time(i: Any, m: Any, enc: Any) -> Any:
+    """(a common free run of the minimum length in every DST regime, the common minutes of
+    the worst regime), on exact UTC minutes; a run may wrap from Sunday into Monday."""
+    a_s, a_e, a_ptr, b_s, b_e, b_ptr, need = (
+        enc[23],
+        enc[24],
+        enc[25],
+        enc[26],
+        enc[27],
+        enc[28],
+        enc[29],
+    )
+    worst = WEEK_MINUTES
+    for p in range(a_ptr.shape[1] - 1):
+        a, a_stop = a_ptr[i, p], a_ptr[i, p + 1]
+        b, b_stop = b_ptr[m, p], b_ptr[m, p + 1]
+        total = 0
+        best = 0
+        run = 0
+        lead = -1  # the run starting at minute 0, once it has ended
+        from_zero = False
+        last_end = -1
+        while a < a_stop and b < b_stop:
+            lo = max(a_s[a], b_s[b])
+            hi = min(a_e[a], b_e[b])
+            if lo < hi:
+                if lo == last_end:
+                    run += hi - lo
+                else:
+                    if last_end < 0:
+                        from_zero = lo == 0
+                    elif from_zero and lead < 0:
+                        lead = run
+                    run = hi - lo
+                total += hi - lo
+                best = max(best, run)
+                last_end = hi
+            if a_e[a] <= b_e[b]:
+                a += 1
+            else:
+                b += 1
+        if from_zero and lead >= 0 and last_end == WEEK_MINUTES:
+            best = max(best, run + lead)
+        if best < need:
+            return False, 0
+        worst = min(worst, total)
+    return True, worst
+
+
+@numba.njit(inline="always", cache=True)
 def availability_score(i: Any, m: Any, enc: Any) -> Any:
-    mentee_avail, mentor_avail = enc[2], enc[3]
-    common = 0
-    for w in range(mentee_avail.shape[1]):
-        common += _popcount(mentee_avail[i, w] & mentor_avail[m, w])
-    return min(common * 30.0, MINUTES_CAP) / MINUTES_CAP
+    _, minutes = exact_time(i, m, enc)
+    return min(minutes * 1.0, MINUTES_CAP) / MINUTES_CAP
 
 
 @numba.njit(inline="always", cache=True)
@@ -137,7 +185,10 @@ def stage_of(i: Any, m: Any, enc: Any) -> int:
     run = _ZERO
     for w in range(mentee_runs.shape[1]):
         run |= mentee_runs[i, w] & mentor_runs[m, w]
-    if run == _ZERO:
+    if run == _ZERO:  # the coarse half-hours already rule it out
+        return 2
+    feasible, _ = exact_time(i, m, enc)
+    if not feasible:
         return 2
     if enc[12] and enc[16][i] & enc[17][m] == _ZERO:
         return 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tandem_pairing.domain.matching.availability import Intervals, bitset_intervals
+
 MAX_PRICING_ROUNDS = 8
 FULL_PRICING_PAIRS = 250_000_000
 
@@ -47,7 +49,11 @@ class MatchingRules:
 class Participant:
     """One enrolled person as the engine sees them.
 
-    `availability_utc` is a 336-bit weekly bitset of UTC half-hours (bit 0 = Monday 00:00 UTC);
+    `free_minutes` holds, per DST regime of the program (the same regimes for everyone in one
+    problem), the person's free UTC minutes of the week as sorted, merged intervals (0 = Monday
+    00:00 UTC): feasibility and common minutes are exact on these, in every regime.
+    `availability_utc` is the coarse 336-bit bitset of UTC half-hours any regime touches (the
+    engine's cheap pre-check); given alone, it also stands for the exact form (one regime).
     `topics` maps a topic to the mentor's expertise level or the mentee's goal priority (1..5);
     `reporting_chain` lists the employee's managers, nearest first.
     """
@@ -68,6 +74,14 @@ class Participant:
     """Employee ids this person must not be paired with (either side's wish is enough)."""
     prefer: frozenset[str] = frozenset()
     """Employee ids this person would like to be paired with."""
+    free_minutes: tuple[Intervals, ...] | None = None
+
+    @property
+    def regimes(self) -> tuple[Intervals, ...]:
+        """The exact free minutes per regime (from the coarse bitset when none were given)."""
+        if self.free_minutes is not None:
+            return self.free_minutes
+        return (bitset_intervals(self.availability_utc),)
 
 
 @dataclass(frozen=True)
