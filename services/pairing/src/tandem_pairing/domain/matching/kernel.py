@@ -160,12 +160,6 @@ def exact_time(i: Any, m: Any, enc: Any) -> Any:
 
 
 @numba.njit(inline="always", cache=True)
-def availability_score(i: Any, m: Any, enc: Any) -> Any:
-    _, minutes = exact_time(i, m, enc)
-    return min(minutes * 1.0, MINUTES_CAP) / MINUTES_CAP
-
-
-@numba.njit(inline="always", cache=True)
 def _share_language(a: Any, i: Any, b: Any, j: Any) -> bool:
     """Row i of `a` and row j of `b` (language bit words) have a language in common."""
     for w in range(a.shape[1]):  # noqa: SIM110 - numba compiles a loop, not a generator
@@ -175,8 +169,10 @@ def _share_language(a: Any, i: Any, b: Any, j: Any) -> bool:
 
 
 @numba.njit(inline="always", cache=True)
-def stage_of(i: Any, m: Any, enc: Any) -> int:
-    """How many of the first four checks the pair passes in order (4 = all)."""
+def stage_of(i: Any, m: Any, enc: Any, exact: bool) -> int:
+    """How many of the first four checks the pair passes in order (4 = all). Time is checked
+    on the coarse half-hours, and with `exact` also on exact minutes (the caller otherwise
+    checks it once the pair's score could still enter the row's list)."""
     mentee_lang, mentor_lang, mentee_runs, mentor_runs = enc[0], enc[1], enc[4], enc[5]
     if not _share_language(mentee_lang, i, mentor_lang, m):
         return 0
@@ -187,9 +183,10 @@ def stage_of(i: Any, m: Any, enc: Any) -> int:
         run |= mentee_runs[i, w] & mentor_runs[m, w]
     if run == _ZERO:  # the coarse half-hours already rule it out
         return 2
-    feasible, _ = exact_time(i, m, enc)
-    if not feasible:
-        return 2
+    if exact:
+        feasible, _ = exact_time(i, m, enc)
+        if not feasible:
+            return 2
     if enc[12] and enc[16][i] & enc[17][m] == _ZERO:
         return 3
     return 4
@@ -297,6 +294,18 @@ def _worst(scores: Any, row: Any) -> int:
 
 
 @numba.njit(inline="always", cache=True)
+def _partial_score(i: Any, m: Any, enc: Any) -> Any:
+    """(the topic rule holds, the pair's score without its availability term)."""
+    weights, prices = enc[15], enc[18]
+    topic, shared = topic_fit(i, m, enc)
+    if enc[12] and shared == 0:
+        return False, 0.0
+    cross = 1.0 if enc[13][i] != enc[14][m] else 0.0
+    partial = weights[0] * topic + weights[2] * cross + weights[3] * preferred(i, m, enc)
+    return True, partial - prices[m]
+
+
+@numba.njit(inline="always", cache=True)
 def _scan_row(
     r: Any,
     rows_are_mentees: bool,
@@ -312,8 +321,6 @@ def _scan_row(
     k = scores.shape[1]
     n_other = order.shape[0]
     weights = enc[15]
-    prices, block_min_price = enc[18], blocks[6]
-    mentee_dept, mentor_dept = enc[13], enc[14]
     count = 0
     worst = 0
     passed = np.zeros(STAGES, dtype=np.int32)
@@ -323,32 +330,33 @@ def _scan_row(
             if not _block_feasible(row, b, rows_are_mentees, enc, blocks):
                 continue
             if count == k:
-                bound = _block_bound(row, b, rows_are_mentees, enc, blocks) - block_min_price[b]
+                bound = _block_bound(row, b, rows_are_mentees, enc, blocks) - blocks[6][b]
                 if bound <= scores[row, worst]:
                     continue
         for p in range(b * BLOCK, min(n_other, (b + 1) * BLOCK)):
             other = np.int64(order[p])
             i = row if rows_are_mentees else other
             m = other if rows_are_mentees else row
-            stage = stage_of(i, m, enc)
+            # Until the row's list is full, every check runs in order (the funnel then names the
+            # first one nobody passed); after that, exact minutes only for pairs that could
+            # still enter the list.
+            stage = stage_of(i, m, enc, count < k)
             for s in range(stage):
                 passed[s] += 1
             if stage < 4:
                 continue
-            topic, shared = topic_fit(i, m, enc)
-            if enc[12] and shared == 0:  # the topic mask can over-approximate past 64 topics
+            topic_ok, partial = _partial_score(i, m, enc)
+            if not topic_ok:  # the topic mask can over-approximate past 64 topics
                 passed[3] -= 1
                 continue
-            cross = 1.0 if mentee_dept[i] != mentor_dept[m] else 0.0
-            partial = (
-                weights[0] * topic
-                + weights[2] * cross
-                + weights[3] * preferred(i, m, enc)
-                - prices[m]
-            )
             if count == k and partial + weights[1] <= scores[row, worst]:
                 continue
-            total = partial + weights[1] * availability_score(i, m, enc)
+            feasible, minutes = exact_time(i, m, enc)
+            if not feasible:  # passed only the coarse time check (and the topic one after it)
+                passed[2] -= 1
+                passed[3] -= 1
+                continue
+            total = partial + weights[1] * min(minutes * 1.0, MINUTES_CAP) / MINUTES_CAP
             if count == k and total <= scores[row, worst]:
                 continue
             if not org_ok(i, m, org):
