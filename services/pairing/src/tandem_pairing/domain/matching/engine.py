@@ -124,47 +124,40 @@ def match(problem: MatchingProblem) -> MatchingResult:
 
 def suggest_mentors(problem: MatchingProblem, mentee: Participant, k: int) -> list[ProposedPair]:
     """The k best feasible mentors for one mentee (self-match), best first, ignoring capacity."""
-    if not problem.mentors or k < 1:
-        return []
-    enc = encode(problem, problem.mentors, [mentee])
-    enc_tuple, org_tuple = kernel_args(enc)
-    scores, ids, _ = kernel.top_candidates(
-        1, True, enc.mentors.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=True)
-    )
-    order = sorted(
-        (-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0
-    )
+    partners = _best_partners(problem, mentee, k, for_mentee=True)
     return [
-        ProposedPair(
-            problem.mentors[m].enrollment_id,
-            mentee.enrollment_id,
-            breakdown(problem, problem.mentors[m], mentee),
-        )
-        for _, m in order[:k]
+        ProposedPair(m.enrollment_id, mentee.enrollment_id, breakdown(problem, m, mentee))
+        for m in partners
     ]
 
 
 def suggest_mentees(problem: MatchingProblem, mentor: Participant, k: int) -> list[ProposedPair]:
     """The k best feasible mentees for one mentor, best first (the mentor's side of
     self-match), with the same rules and score as the matching run."""
-    if not problem.mentees or k < 1:
+    partners = _best_partners(problem, mentor, k, for_mentee=False)
+    return [
+        ProposedPair(mentor.enrollment_id, e.enrollment_id, breakdown(problem, mentor, e))
+        for e in partners
+    ]
+
+
+def _best_partners(
+    problem: MatchingProblem, person: Participant, k: int, *, for_mentee: bool
+) -> list[Participant]:
+    """One kernel row: `person` against every participant of the other side."""
+    others = problem.mentors if for_mentee else problem.mentees
+    if not others or k < 1:
         return []
-    enc = encode(problem, [mentor], problem.mentees)
+    enc = encode(problem, others, [person]) if for_mentee else encode(problem, [person], others)
     enc_tuple, org_tuple = kernel_args(enc)
+    side = enc.mentors if for_mentee else enc.mentees
     scores, ids, _ = kernel.top_candidates(
-        1, False, enc.mentees.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=False)
+        1, for_mentee, side.order, k, enc_tuple, org_tuple, blocks(enc, mentors_side=for_mentee)
     )
     order = sorted(
         (-scores[0, j], int(ids[0, j])) for j in range(scores.shape[1]) if ids[0, j] >= 0
     )
-    return [
-        ProposedPair(
-            mentor.enrollment_id,
-            problem.mentees[i].enrollment_id,
-            breakdown(problem, mentor, problem.mentees[i]),
-        )
-        for _, i in order[:k]
-    ]
+    return [others[j] for _, j in order[:k]]
 
 
 def breakdown(problem: MatchingProblem, mentor: Participant, mentee: Participant) -> ScoreBreakdown:
