@@ -7,6 +7,7 @@ hands a `FakePairingUnitOfWork` to a use case.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from tandem_contracts.values import Availability
@@ -102,10 +103,11 @@ class FakePairs(FakeRepository[Pair]):
         wanted = set(statuses)
         return self._where(lambda p: p.program_id == program_id and p.status in wanted)
 
-    async def supersede_proposals(self, program_id: str) -> int:
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
         proposals = await self.in_program(program_id, [PairStatus.PROPOSED])
         for pair in proposals:
-            self.items[pair.pair_id] = pair.model_copy(update={"status": PairStatus.SUPERSEDED})
+            update = {"status": PairStatus.SUPERSEDED, "superseded_at": at}
+            self.items[pair.pair_id] = pair.model_copy(update=update)
         return len(proposals)
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:

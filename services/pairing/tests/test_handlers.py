@@ -198,6 +198,8 @@ async def test_a_new_run_keeps_active_pairs_and_replaces_open_proposals() -> Non
     assert third.proposed == 1
     statuses = sorted(p.status.value for p in uow.pairs.items.values())
     assert statuses == ["active", "proposed", "superseded"]
+    [old] = (p for p in uow.pairs.items.values() if p.status.value == "superseded")
+    assert old.superseded_at == T, "stamped, so the store can expire it"
 
 
 async def test_closing_completes_active_pairs() -> None:

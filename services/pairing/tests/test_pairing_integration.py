@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ import httpx
 from tandem_contracts import decode
 from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairCreated, PairEnded
 from tandem_contracts.examples import AT
+from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S
 from tandem_servicekit.testing import wait_until
 
 from .conftest import MORNINGS, Pairing, hired, known, later, program_body
@@ -357,3 +358,22 @@ async def test_absurd_requests_get_clear_answers_not_500s(pairing: Pairing) -> N
     assert streamed.status_code == 413
     long_id = await http.get("/pairs/" + "p" * 300)
     assert long_id.status_code == 422
+
+
+async def test_superseded_proposals_are_stamped_and_expire(pairing: Pairing) -> None:
+    http = pairing.http
+    await pairing.publish_hr(hired("s1", 1, department="IT"), hired("t1", 7))
+    await known(pairing, "s1", "t1")
+    program_id = await open_program(http, auto_accept=False)
+    await enroll(http, program_id, "s1", "mentor")
+    await enroll(http, program_id, "t1", "mentee")
+    for _ in range(2):
+        assert (await http.post(f"/programs/{program_id}/matching-runs")).status_code == 201
+    pairs = pairing.runtime.db["pairs"]
+    old = await pairs.find_one({"program_id": program_id, "status": "superseded"})
+    assert old is not None
+    assert isinstance(old["superseded_at"], datetime), "a BSON date: TTL reads only those"
+    shown = await http.get(f"/pairs/{old['_id']}")
+    assert shown.json()["superseded_at"] is not None
+    ttl = (await pairs.index_information())["superseded_at_1"]
+    assert ttl["expireAfterSeconds"] == SUPERSEDED_KEEP_S

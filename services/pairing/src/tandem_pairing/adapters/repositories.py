@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
-from tandem_pairing.domain.pairs import Pair, PairStatus
+from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S, Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
 from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
 from tandem_servicekit.mongo import Document, in_chunks
-from tandem_servicekit.repository import MongoRepository, Page, Paging
+from tandem_servicekit.repository import EPOCH, MICROS, MongoRepository, Page, Paging
 
 MAX_SUBTREE = 100_000
 
@@ -127,10 +128,16 @@ class MongoPairs(MongoRepository[Pair]):
             sort="pair_id",
         )
 
-    async def supersede_proposals(self, program_id: str) -> int:
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
         result = await self._c.update_many(
             {"program_id": program_id, "status": PairStatus.PROPOSED.value},
-            {"$set": {"status": PairStatus.SUPERSEDED.value}},
+            {
+                "$set": {
+                    "status": PairStatus.SUPERSEDED.value,
+                    "superseded_at": at,
+                    "superseded_at" + MICROS: (at - EPOCH) // timedelta(microseconds=1),
+                }
+            },
             session=self._s,
         )
         return int(result.modified_count)
@@ -172,5 +179,8 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db["pairs"].create_index([("mentor_id", 1), ("status", 1)])
     await db["pairs"].create_index([("mentee_id", 1), ("status", 1)])
     await db["pairs"].create_index("run_id")
+    # Superseded proposals are history nobody acts on: MongoDB deletes them after a while
+    # (TTL; the field is null on every other pair, which TTL ignores).
+    await db["pairs"].create_index("superseded_at", expireAfterSeconds=SUPERSEDED_KEEP_S)
     await db["matching_runs"].create_index("program_id")
     await db["run_unmatched"].create_index("run_id")

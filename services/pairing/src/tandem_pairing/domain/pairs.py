@@ -24,6 +24,9 @@ from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import ScoreBreakdown
 from tandem_pairing.domain.programs import Program
 
+SUPERSEDED_KEEP_S = 90 * 24 * 3600
+"""How long a superseded proposal stays readable (the runs' history) before MongoDB deletes it."""
+
 
 class PairStatus(StrEnum):
     PROPOSED = "proposed"
@@ -91,6 +94,9 @@ class Pair(Aggregate):
     activated_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: PairEndReason | None = None
+    superseded_at: datetime | None = None
+    """When a later run or the program's close replaced this proposal (it expires after
+    `SUPERSEDED_KEEP_S`)."""
 
     def involves(self, employee_id: str) -> bool:
         return employee_id in (self.mentor_id, self.mentee_id)

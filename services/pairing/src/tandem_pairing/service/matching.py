@@ -61,7 +61,7 @@ async def run_matching(
     )
     result = await asyncio.to_thread(match, problem)
     run_id = new_id("run")
-    await uow.pairs.supersede_proposals(program_id)
+    await uow.pairs.supersede_proposals(program_id, uow.clock.now())
     created_at = uow.clock.now()
     fresh = [p for p in result.pairs if not p.pinned]
     pairs = [_new_pair(program, run_id, p, by_id, created_at) for p in fresh]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from tandem_pairing.domain.employees import Employee
@@ -103,7 +104,7 @@ class PairRepository(Protocol):
 
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]: ...
 
-    async def supersede_proposals(self, program_id: str) -> int:
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
         """Mark the program's open proposals superseded (a new run replaces them)."""
         ...
 
