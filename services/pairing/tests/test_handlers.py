@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated
 from tandem_contracts.values import Availability, Role, WeeklySlot
@@ -346,3 +347,13 @@ async def test_suggestions_work_from_both_sides_and_name_the_people() -> None:
     assert await suggest(program_id, "m", 5, person("m"), uow) == [], "no free place left"
     left = await suggest(program_id, "n", 5, person("n"), uow)
     assert [s.mentee_employee_id for s in left] == [({"x", "y"} - {pair.mentee_id}).pop()]
+
+
+async def test_a_program_spans_at_most_three_years() -> None:
+    """The engine reads every day of the span for DST switches: an end in year 9999 would
+    make every matching run walk eight thousand years."""
+    uow = work()
+    with pytest.raises(ValidationError, match="ends_on") as caught:
+        await open_program(uow, ends_on=date(9999, 12, 31))
+    assert "at most 1092 days" in str(caught.value)
+    assert await open_program(uow, ends_on=date(2029, 12, 31))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -14,6 +14,11 @@ from tandem_pairing.domain.errors import StateError
 from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective
 
 MAX_SESSION_MINUTES = 60
+
+
+MAX_PROGRAM_SPAN = timedelta(weeks=156)
+"""Three years: programs run for months (duration_weeks is at most 104), and the matching
+engine reads every day of the span for DST switches."""
 
 
 class ProgramStatus(StrEnum):
@@ -60,6 +65,10 @@ class Program(Aggregate):
     def _consistent(self) -> Program:
         if self.ends_on <= self.starts_on:
             raise ProgramRuleError("ends_on", "must be after starts_on")
+        if self.ends_on - self.starts_on > MAX_PROGRAM_SPAN:
+            raise ProgramRuleError(
+                "ends_on", f"a program lasts at most {MAX_PROGRAM_SPAN.days} days"
+            )
         if self.format is ProgramFormat.GROUP and self.group_size is None:
             raise ProgramRuleError("group_size", "a group program needs a group size")
         if self.format is not ProgramFormat.GROUP and self.group_size is not None:

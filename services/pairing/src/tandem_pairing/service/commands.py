@@ -10,6 +10,7 @@ from tandem_contracts.base import Identifier
 from tandem_contracts.events import TopicExpertise, TopicGoal
 from tandem_contracts.values import Availability, LanguageCode, ProgramFormat, Role, TopicName
 from tandem_pairing.domain.matching import MatchingRules, MatchingWeights, Objective, SeniorityBasis
+from tandem_pairing.domain.programs import MAX_PROGRAM_SPAN
 
 MAX_SESSION_MINUTES = 60
 
@@ -67,6 +68,8 @@ class CreateProgram(BaseModel):
         starts = info.data.get("starts_on")
         if starts is not None and value <= starts:
             raise ValueError("ends_on must be after starts_on")
+        if starts is not None and value - starts > MAX_PROGRAM_SPAN:
+            raise ValueError(f"a program lasts at most {MAX_PROGRAM_SPAN.days} days")
         return value
 
     @field_validator("session_minutes")
