@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import httpx
 
 from tandem_devkit.embedded import free_port
-from tandem_servicekit.runtime import STOP_MARGIN_S, ServiceRuntime
+from tandem_servicekit.runtime import ServiceRuntime
 from tandem_servicekit.settings import MongoSettings, ServiceSettings
 from tandem_servicekit.uow import MongoUnitOfWork
 
@@ -57,32 +54,3 @@ async def test_unreachable_database_makes_it_unready_but_alive(settings: Service
         assert ready.status_code == 503
         assert ready.json()["checks"]["database"] is False
     await runtime.mongo.close()
-
-
-async def test_stop_ends_even_when_a_background_loop_ignores_cancellation(
-    settings: ServiceSettings,
-) -> None:
-    runtime = ServiceRuntime(
-        settings.model_copy(update={"graceful_timeout_s": 1.0}), MongoUnitOfWork
-    )
-    release, entered = asyncio.Event(), asyncio.Event()
-
-    async def stubborn() -> None:
-        entered.set()
-        while True:
-            try:
-                await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                if release.is_set():
-                    raise
-
-    runtime.background(stubborn)
-    await runtime.start()
-    await asyncio.wait_for(entered.wait(), 10)
-    started = time.monotonic()
-    await runtime.stop()
-    took = time.monotonic() - started
-    assert 1.0 + STOP_MARGIN_S - 0.5 <= took < 1.0 + STOP_MARGIN_S + 5, "waited its budget, no more"
-    release.set()
-    for task in runtime._tasks:
-        task.cancel()

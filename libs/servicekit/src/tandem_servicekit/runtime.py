@@ -55,7 +55,6 @@ U = TypeVar("U", bound=MongoUnitOfWork)
 log = get_logger("tandem.runtime")
 STARTUP_ATTEMPTS = 30
 READINESS_TIMEOUT_S = 2.0
-STOP_MARGIN_S = 10.0
 
 
 async def _raw_body(message: Any) -> Any:
@@ -349,18 +348,8 @@ class ServiceRuntime(Generic[U]):
         log.info("service stopping", service=self.settings.service_name)
         for task in self._tasks:
             task.cancel()
-        # Each part gets the graceful timeout and a margin: a stop must end (a consumer stuck
-        # leaving its group abandons its uncommitted records, which simply come again).
-        # (asyncio.wait, not wait_for: wait_for would wait for the cancellation it asks for.)
-        budget = self.settings.graceful_timeout_s + STOP_MARGIN_S
-        if self._tasks:
-            _, late = await asyncio.wait(self._tasks, timeout=budget)
-            if late:
-                log.warning("did not stop in time; abandoned", part="background", seconds=budget)
-        broker = asyncio.ensure_future(self.broker.stop())
-        _, late_broker = await asyncio.wait({broker}, timeout=budget)
-        if late_broker:
-            log.warning("did not stop in time; abandoned", part="broker", seconds=budget)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.stop()
         await self.relay.stop(timeout_s=self.settings.graceful_timeout_s / 4)
         await self.publisher.stop()
         await self.mongo.close()
