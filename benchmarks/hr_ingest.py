@@ -41,6 +41,7 @@ from tandem_contracts import Event, decode, encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairEnded
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
 from tandem_devkit.embedded import StackInfo, start_stack, stop_stack
+from tandem_devkit.runs import run_matching
 from tandem_devkit.services import ServiceSet, start_services, wait_ready
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
@@ -170,8 +171,7 @@ class Bench:
                     f"/programs/{program_id}/enrollments", json=person.enrollment_request()
                 )
                 reply.raise_for_status()
-        run = await http.post(f"/programs/{program_id}/matching-runs")
-        run.raise_for_status()
+        await run_matching(http, program_id)
         mentees: list[str] = []
         skip = 0
         while True:

@@ -26,6 +26,7 @@ from tandem_contracts.events import (
 )
 from tandem_contracts.examples import AT
 from tandem_devkit.embedded import StackInfo
+from tandem_devkit.runs import run_matching
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
@@ -94,7 +95,7 @@ async def seed_pairing(url: str, stack: StackInfo, prefix: str) -> dict[str, str
             reply = await http.post(f"/programs/{program_id}/enrollments", json=body)
             reply.raise_for_status()
             enrollment_id = reply.json()["enrollment_id"]
-        run = (await http.post(f"/programs/{program_id}/matching-runs")).json()
+        run = await run_matching(http, program_id)
         pairs = (await http.get(f"/programs/{program_id}/pairs")).json()["items"]
     assert pairs, "the seed must leave proposals for accept/decline to act on"
     return {

@@ -18,6 +18,7 @@ from tandem_contracts.events import EmployeeHired
 from tandem_contracts.examples import AT
 from tandem_contracts.topics import PRIVACY
 from tandem_devkit.embedded import StackInfo
+from tandem_devkit.runs import run_matching
 from tandem_devkit.services import SERVICES, ServiceSet
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
@@ -106,7 +107,7 @@ async def test_an_erased_person_leaves_no_trace_and_the_counts_stay(
                 f"/programs/{program_id}/enrollments", json=enrollment, headers=manager
             )
             assert reply.status_code == 201, reply.text
-        run = (await http.post(f"/programs/{program_id}/matching-runs", headers=manager)).json()
+        run = await run_matching(http, program_id, headers=manager)
         assert run["proposed"] == 1
         scheduling = platform.services["scheduling"].url
         themselves = embedded_stack.auth_headers(ERASED, ["participant"])

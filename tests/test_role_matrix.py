@@ -26,6 +26,7 @@ from tandem_contracts.events import (
 from tandem_contracts.examples import AT
 from tandem_devkit.embedded import StackInfo
 from tandem_devkit.harness import ServiceHarness, running_service, service_settings
+from tandem_devkit.runs import run_matching
 from tandem_servicekit.testing import wait_until
 
 from .seeds import program_and_pair
@@ -168,13 +169,13 @@ async def seed(pairing: ServiceHarness, stack: StackInfo) -> dict[str, str]:
         reply = await http.post(f"/programs/{program_id}/enrollments", json=body, headers=manager)
         assert reply.status_code == 201, reply.text
         enrollment_id = reply.json()["enrollment_id"]
-    run = await http.post(f"/programs/{program_id}/matching-runs", headers=manager)
+    run = await run_matching(http, program_id, headers=manager)
     pairs = await http.get(f"/programs/{program_id}/pairs", headers=manager)
     [pair] = pairs.json()["items"]
     return {
         "program_id": program_id,
         "enrollment_id": enrollment_id,
-        "run_id": run.json()["run_id"],
+        "run_id": run["run_id"],
         "pair_id": pair["pair_id"],
         "employee_id": MENTEE,
     }

@@ -7,7 +7,7 @@ hands a `FakePairingUnitOfWork` to a use case.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tandem_contracts.values import Availability
@@ -16,11 +16,15 @@ from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.participants import reporting_chain
 from tandem_pairing.domain.programs import Program
-from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.domain.runs import MatchingRun, RunStage, RunStatus, UnmatchedEntry
+from tandem_pairing.service.commands import RunMatching
+from tandem_pairing.service.matching_runs import execute_run, request_run
 from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
+from tandem_servicekit.auth import Principal
 from tandem_servicekit.clock import Clock
 from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.testing import FakeRepository, FakeUnitOfWork
+from tandem_servicekit.uow import ChangeTracker
 
 
 class FakeEmployees(FakeRepository[Employee]):
@@ -28,6 +32,9 @@ class FakeEmployees(FakeRepository[Employee]):
 
     async def manager_map(self, employee_ids: Iterable[str]) -> dict[str, str | None]:
         return {e.employee_id: e.manager_id for e in self.items.values()}
+
+    async def directory(self) -> dict[str, Employee]:
+        return dict(self.items)
 
     async def page(self, query: EmployeeQuery, paging: Paging) -> Page[Employee]:
         found = self._where(
@@ -87,8 +94,46 @@ class FakeEnrollments(FakeRepository[Enrollment]):
         return self._page(found, paging)
 
 
+class FakeRosters:
+    def __init__(self) -> None:
+        self.versions: dict[str, int] = {}
+        self.pending: dict[str, str | None] = {}
+
+    async def version(self, program_id: str) -> int:
+        return self.versions.get(program_id, 0)
+
+    async def bump(self, program_ids: Iterable[str]) -> None:
+        for program_id in set(program_ids):
+            self.versions[program_id] = self.versions.get(program_id, 0) + 1
+
+    async def pending_run(self, program_id: str) -> str | None:
+        return self.pending.get(program_id)
+
+    async def set_pending_run(self, program_id: str, run_id: str | None) -> None:
+        self.pending[program_id] = run_id
+
+
 class FakePairs(FakeRepository[Pair]):
     key = "pair_id"
+
+    def __init__(self, tracker: ChangeTracker) -> None:
+        super().__init__(tracker)
+        self.staged: dict[str, Pair] = {}
+
+    async def stage(self, pairs: Iterable[Pair]) -> None:
+        self.staged.update((p.pair_id, p) for p in pairs)
+
+    async def publish(self, run_id: str) -> int:
+        mine = [p for p in self.staged.values() if p.run_id == run_id]
+        for pair in mine:
+            self.items[pair.pair_id] = self.staged.pop(pair.pair_id)
+        return len(mine)
+
+    async def discard_staged(self, run_id: str) -> int:
+        mine = [k for k, p in self.staged.items() if p.run_id == run_id]
+        for key in mine:
+            del self.staged[key]
+        return len(mine)
 
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = set(employee_ids)
@@ -125,8 +170,48 @@ class FakePairs(FakeRepository[Pair]):
 class FakeRuns(FakeRepository[MatchingRun]):
     key = "run_id"
 
+    def __init__(self, tracker: ChangeTracker) -> None:
+        super().__init__(tracker)
+        self.leases: dict[str, tuple[str, datetime]] = {}
+
     async def of_program(self, program_id: str) -> list[MatchingRun]:
         return self._where(lambda r: r.program_id == program_id, sort="created_at")
+
+    async def claim(self, worker: str, now: datetime, until: datetime) -> MatchingRun | None:
+        def open_to_claim(r: MatchingRun) -> bool:
+            if r.status is RunStatus.QUEUED:
+                return True
+            lease = self.leases.get(r.run_id)
+            return r.status is RunStatus.RUNNING and lease is not None and lease[1] < now
+
+        found = self._where(open_to_claim, sort="created_at")
+        if not found:
+            return None
+        run = found[0].model_copy(
+            update={
+                "status": RunStatus.RUNNING,
+                "stage": RunStage.LOADING,
+                "attempts": found[0].attempts + 1,
+            }
+        )
+        self.items[run.run_id] = run
+        self.leases[run.run_id] = (worker, until)
+        return run
+
+    async def renew(self, run_id: str, worker: str, until: datetime) -> bool:
+        run = self.items.get(run_id)
+        if run is None or run.status is not RunStatus.RUNNING:
+            return False
+        if self.leases.get(run_id, ("", until))[0] != worker:
+            return False
+        self.leases[run_id] = (worker, until)
+        return True
+
+    async def holder(self, run_id: str) -> str | None:
+        run = self.items.get(run_id)
+        if run is None or run.status is not RunStatus.RUNNING:
+            return None
+        return self.leases.get(run_id, (None, None))[0]
 
 
 class FakeUnmatched(FakeRepository[UnmatchedEntry]):
@@ -134,6 +219,12 @@ class FakeUnmatched(FakeRepository[UnmatchedEntry]):
 
     async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]:
         return self._page(self._where(lambda u: u.run_id == run_id), paging)
+
+    async def discard_of(self, run_id: str) -> int:
+        mine = [k for k, u in self.items.items() if u.run_id == run_id]
+        for key in mine:
+            del self.items[key]
+        return len(mine)
 
 
 class FakePairingUnitOfWork(FakeUnitOfWork):
@@ -147,6 +238,7 @@ class FakePairingUnitOfWork(FakeUnitOfWork):
         self.pairs = FakePairs(self.tracker)
         self.runs = FakeRuns(self.tracker)
         self.unmatched = FakeUnmatched(self.tracker)
+        self.rosters = FakeRosters()
         self.erased: set[str] = set()
 
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
@@ -202,3 +294,20 @@ class FakePairingUnitOfWork(FakeUnitOfWork):
             return 0
         repo.items[key] = changed
         return 1
+
+
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+async def run_matching(
+    program_id: str, cmd: RunMatching, caller: Principal, uow: FakePairingUnitOfWork
+) -> MatchingRun:
+    """Request a run and carry it to its end, as the worker would (one attempt at a time)."""
+    queued = await request_run(program_id, cmd, caller, uow)
+    while True:
+        claimed = await uow.runs.claim("test-worker", uow.clock.now(), FAR)
+        assert claimed is not None
+        assert claimed.run_id == queued.run_id
+        done = await execute_run(claimed, "test-worker", lambda: uow, lambda: FAR)
+        if done.status is not RunStatus.QUEUED:
+            return done

@@ -17,7 +17,7 @@ from tandem_pairing.service import views
 from tandem_pairing.service.commands import CreateProgram, Enroll, RunMatching
 from tandem_pairing.service.enrollment import enroll
 from tandem_pairing.service.hr import on_employee_events
-from tandem_pairing.service.matching import run_matching, suggest
+from tandem_pairing.service.matching import suggest
 from tandem_pairing.service.pairs import decide_pair
 from tandem_pairing.service.ports import EmployeeQuery, PairQuery
 from tandem_pairing.service.privacy import erase
@@ -28,7 +28,7 @@ from tandem_servicekit.clock import FakeClock
 from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from tandem_servicekit.repository import Paging
 
-from .fakes import FakePairingUnitOfWork
+from .fakes import FakePairingUnitOfWork, run_matching
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 MORNINGS = Availability(

@@ -12,6 +12,7 @@ import httpx
 from tandem_contracts import decode
 from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairCreated, PairEnded
 from tandem_contracts.examples import AT
+from tandem_devkit.runs import run_matching, wait_for_run
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S
 from tandem_servicekit.testing import wait_until
 
@@ -147,9 +148,14 @@ async def test_matching_run_publishes_pairs_and_departure_ends_them_within_2s(
         assert (await enroll(http, program_id, mentor, "mentor")).status_code == 201
     for mentee in ("x1", "x2", "x3"):
         assert (await enroll(http, program_id, mentee, "mentee")).status_code == 201
-    run = await http.post(f"/programs/{program_id}/matching-runs")
-    assert run.status_code == 201, run.text
-    summary = run.json()
+    queued = await http.post(f"/programs/{program_id}/matching-runs")
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "queued"
+    assert queued.headers["location"] == f"/matching-runs/{queued.json()['run_id']}"
+    summary = await wait_for_run(http, queued.json()["run_id"])
+    assert summary["status"] == "proposed", summary
+    assert summary["certified_optimal"] is True
+    assert summary["optimality_gap"] == 0.0
     assert summary["proposed"] == 2
     assert summary["unmatched_by_reason"] == {"no_shared_language": 1}
     created = await pairing.pairing_events_of_type("pair_created.v1", at_least=2)
@@ -192,7 +198,7 @@ async def test_manager_change_into_the_reporting_line_ends_the_pair(pairing: Pai
     program_id = await open_program(http)
     await enroll(http, program_id, "m1", "mentor")
     await enroll(http, program_id, "x1", "mentee")
-    assert (await http.post(f"/programs/{program_id}/matching-runs")).json()["proposed"] == 1
+    assert (await run_matching(http, program_id))["proposed"] == 1
     # The mentee's manager now reports to the mentor: the mentor is in the mentee's line.
     moved = EmployeeUpdated(
         **{
@@ -213,7 +219,7 @@ async def test_proposals_need_both_sides_then_publish(pairing: Pairing) -> None:
     program_id = await open_program(http, auto_accept=False)
     await enroll(http, program_id, "m1", "mentor")
     await enroll(http, program_id, "x1", "mentee")
-    await http.post(f"/programs/{program_id}/matching-runs")
+    await run_matching(http, program_id)
     [proposal] = (
         await http.get(f"/programs/{program_id}/pairs", params={"state": "proposed"})
     ).json()["items"]
@@ -263,7 +269,7 @@ async def test_a_group_mentor_leads_one_group_of_pairs(pairing: Pairing) -> None
     assert mentor.json()["capacity"] == 2, "a group mentor leads one group of group_size"
     for mentee in ("x1", "x2", "x3"):
         await enroll(http, program_id, mentee, "mentee")
-    run = (await http.post(f"/programs/{program_id}/matching-runs")).json()
+    run = await run_matching(http, program_id)
     assert run["proposed"] == 2
     assert run["unmatched_by_reason"] == {"capacity_exhausted": 1}
     created = await pairing.pairing_events_of_type("pair_created.v1", at_least=2)
@@ -285,7 +291,7 @@ async def test_a_workshop_mentor_s_pairs_share_a_group_and_carry_the_format(
     assert (await enroll(http, program_id, "w1", "mentor", capacity=2)).status_code == 201
     for mentee in ("y1", "y2"):
         await enroll(http, program_id, mentee, "mentee")
-    assert (await http.post(f"/programs/{program_id}/matching-runs")).status_code == 201
+    await run_matching(http, program_id)
     created = await pairing.pairing_events_of_type("pair_created.v1", at_least=2)
     bodies = [json.loads(r.value or b"{}") for r in created]
     assert len(bodies) == 2
@@ -368,7 +374,7 @@ async def test_superseded_proposals_are_stamped_and_expire(pairing: Pairing) -> 
     await enroll(http, program_id, "s1", "mentor")
     await enroll(http, program_id, "t1", "mentee")
     for _ in range(2):
-        assert (await http.post(f"/programs/{program_id}/matching-runs")).status_code == 201
+        await run_matching(http, program_id)
     pairs = pairing.runtime.db["pairs"]
     old = await pairs.find_one({"program_id": program_id, "status": "superseded"})
     assert old is not None

@@ -18,6 +18,7 @@ from rich.table import Table
 from tandem_contracts import encode
 from tandem_contracts.topics import PAIRING
 from tandem_devkit.embedded import StackInfo
+from tandem_devkit.runs import run_matching
 from tandem_devkit.services import ServiceSet
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
@@ -72,7 +73,7 @@ async def run_company(
         for person in enrolled:
             body = person.enrollment_request()
             _ok(await http.post(f"/programs/{program_id}/enrollments", json=body))
-        run = _ok(await http.post(f"/programs/{program_id}/matching-runs")).json()
+        run = await run_matching(http, program_id)
         active: dict[str, str | int] = {"state": "active", "limit": 5}
         sample = _ok(await http.get(f"/programs/{program_id}/pairs", params=active)).json()["items"]
     # ProgramOpened, one ParticipantEnrolled each, then the PairCreated events, in outbox order.

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from tandem_pairing.adapters.repositories import ensure_indexes
 from tandem_pairing.adapters.unit_of_work import MongoPairingUnitOfWork
 from tandem_pairing.entrypoints import http, subscribers
+from tandem_pairing.entrypoints.run_worker import MatchingRunWorker
 from tandem_pairing.entrypoints.warmup import EngineWarmup
 from tandem_pairing.settings import PairingSettings
 from tandem_servicekit.clock import Clock
@@ -21,8 +22,12 @@ def build_app(settings: PairingSettings | None = None, clock: Clock | None = Non
         warmup = EngineWarmup(settings.matching.warm_timeout_s)
         runtime.background(warmup.run)
         runtime.ready_when("matching_engine", warmup.ready)
-    return runtime.http_app(
+    worker = MatchingRunWorker(runtime.unit_of_work, runtime.registry)
+    runtime.background(worker.run)
+    app = runtime.http_app(
         http.router(),
         title="Tandem pairing",
         description="Employee projection, programs, enrollment, matching and the pair lifecycle.",
     )
+    app.state.matching_runs = worker
+    return app

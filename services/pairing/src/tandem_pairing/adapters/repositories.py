@@ -5,16 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S, Pair, PairStatus
 from tandem_pairing.domain.programs import Program
-from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_pairing.domain.runs import MatchingRun, RunStage, RunStatus, UnmatchedEntry
 from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
 from tandem_servicekit.mongo import Document, in_chunks
-from tandem_servicekit.repository import EPOCH, MICROS, MongoRepository, Page, Paging
+from tandem_servicekit.repository import (
+    EPOCH,
+    MICROS,
+    MongoRepository,
+    Page,
+    Paging,
+    to_document,
+)
 
 MAX_SUBTREE = 100_000
 
@@ -35,6 +45,11 @@ class MongoEmployees(MongoRepository[Employee]):
             managers.update(found)
             frontier = {m for m in found.values() if m is not None and m not in managers}
         return managers
+
+    async def directory(self) -> dict[str, Employee]:
+        """One collection scan; people who left stay in it, since they can still stand in
+        someone's reporting line."""
+        return {e.employee_id: e for e in await self._find({})}
 
     async def page(self, query: EmployeeQuery, paging: Paging) -> Page[Employee]:
         find: Document = {}
@@ -105,9 +120,69 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         return await self._page(find, sort="enrollment_id", paging=paging)
 
 
+class MongoRosters:
+    """One small document per program (`program_rosters`), written by the transactions that
+    must not interleave with a run's publication."""
+
+    def __init__(self, collection: AsyncCollection[Document], session: AsyncClientSession) -> None:
+        self._c, self._s = collection, session
+
+    async def version(self, program_id: str) -> int:
+        doc = await self._c.find_one({"_id": program_id}, session=self._s)
+        return int(doc.get("version", 0)) if doc else 0
+
+    async def bump(self, program_ids: Iterable[str]) -> None:
+        for program_id in sorted(set(program_ids)):
+            await self._c.update_one(
+                {"_id": program_id}, {"$inc": {"version": 1}}, upsert=True, session=self._s
+            )
+
+    async def pending_run(self, program_id: str) -> str | None:
+        doc = await self._c.find_one({"_id": program_id}, session=self._s)
+        return doc.get("pending_run") if doc else None
+
+    async def set_pending_run(self, program_id: str, run_id: str | None) -> None:
+        await self._c.update_one(
+            {"_id": program_id}, {"$set": {"pending_run": run_id}}, upsert=True, session=self._s
+        )
+
+
+STAGED = "staged"
+"""The stored status of a run's pairs until the run is published (`staged_as` keeps the real
+one): every query that filters on a status skips them, and the others exclude them."""
+
+
 class MongoPairs(MongoRepository[Pair]):
     model = Pair
     key = "pair_id"
+
+    async def get(self, key: str) -> Pair | None:
+        doc = await self._c.find_one({"_id": key, "status": {"$ne": STAGED}}, session=self._s)
+        return None if doc is None else self._load(doc)
+
+    async def stage(self, pairs: Iterable[Pair]) -> None:
+        docs = []
+        for pair in pairs:
+            doc = to_document(pair, self.key)
+            doc["staged_as"], doc["status"] = doc["status"], STAGED
+            docs.append(doc)
+        if docs:
+            await self._c.insert_many(docs, session=self._s)
+
+    async def publish(self, run_id: str) -> int:
+        published = 0
+        for status in (PairStatus.PROPOSED, PairStatus.ACTIVE):
+            result = await self._c.update_many(
+                {"run_id": run_id, "status": STAGED, "staged_as": status.value},
+                {"$set": {"status": status.value}, "$unset": {"staged_as": ""}},
+                session=self._s,
+            )
+            published += result.modified_count
+        return published
+
+    async def discard_staged(self, run_id: str) -> int:
+        result = await self._c.delete_many({"run_id": run_id, "status": STAGED}, session=self._s)
+        return int(result.deleted_count)
 
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = sorted(set(employee_ids))
@@ -144,8 +219,7 @@ class MongoPairs(MongoRepository[Pair]):
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:
         find: Document = {"program_id": program_id}
-        if query.status is not None:
-            find["status"] = query.status.value
+        find["status"] = {"$ne": STAGED} if query.status is None else query.status.value
         if query.run_id is not None:
             find["run_id"] = query.run_id
         if query.employee_id is not None:
@@ -160,6 +234,50 @@ class MongoRuns(MongoRepository[MatchingRun]):
     async def of_program(self, program_id: str) -> list[MatchingRun]:
         return await self._find({"program_id": program_id}, sort="created_at")
 
+    async def claim(self, worker: str, now: datetime, until: datetime) -> MatchingRun | None:
+        doc = await self._c.find_one_and_update(
+            {
+                "$or": [
+                    {"status": RunStatus.QUEUED.value},
+                    {"status": RunStatus.RUNNING.value, "lease_until": {"$lt": now}},
+                ]
+            },
+            {
+                "$set": {
+                    "status": RunStatus.RUNNING.value,
+                    "stage": RunStage.LOADING.value,
+                    "worker": worker,
+                    "lease_until": until,
+                },
+                "$inc": {"attempts": 1},
+            },
+            sort=[("created_at", 1)],
+            return_document=ReturnDocument.AFTER,
+            session=self._s,
+        )
+        return None if doc is None else self._load(doc)
+
+    async def renew(self, run_id: str, worker: str, until: datetime) -> bool:
+        result = await self._c.update_one(
+            {"_id": run_id, "worker": worker, "status": RunStatus.RUNNING.value},
+            {"$set": {"lease_until": until}},
+            session=self._s,
+        )
+        return bool(result.matched_count)
+
+    async def holder(self, run_id: str) -> str | None:
+        doc = await self._c.find_one(
+            {"_id": run_id, "status": RunStatus.RUNNING.value}, {"worker": 1}, session=self._s
+        )
+        return doc.get("worker") if doc else None
+
+    async def put(self, item: MatchingRun) -> None:
+        """Store the run's state; while it runs, its worker's lease fields are kept."""
+        doc = to_document(item, self.key)
+        key = doc.pop("_id")
+        await self._c.update_one({"_id": key}, {"$set": doc}, upsert=True, session=self._s)
+        self._tracker.stored(item)
+
 
 class MongoUnmatched(MongoRepository[UnmatchedEntry]):
     model = UnmatchedEntry
@@ -167,6 +285,10 @@ class MongoUnmatched(MongoRepository[UnmatchedEntry]):
 
     async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]:
         return await self._page({"run_id": run_id}, sort="entry_id", paging=paging)
+
+    async def discard_of(self, run_id: str) -> int:
+        result = await self._c.delete_many({"run_id": run_id}, session=self._s)
+        return int(result.deleted_count)
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -183,4 +305,5 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     # (TTL; the field is null on every other pair, which TTL ignores).
     await db["pairs"].create_index("superseded_at", expireAfterSeconds=SUPERSEDED_KEEP_S)
     await db["matching_runs"].create_index("program_id")
+    await db["matching_runs"].create_index([("status", 1), ("created_at", 1)])
     await db["run_unmatched"].create_index("run_id")

@@ -7,6 +7,7 @@ from tandem_pairing.adapters.repositories import (
     MongoEnrollments,
     MongoPairs,
     MongoPrograms,
+    MongoRosters,
     MongoRuns,
     MongoUnmatched,
 )
@@ -19,6 +20,7 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
     enrollments: MongoEnrollments
     pairs: MongoPairs
     runs: MongoRuns
+    rosters: MongoRosters
     unmatched: MongoUnmatched
 
     def _open_repositories(self) -> None:
@@ -29,6 +31,7 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
         self.pairs = MongoPairs(self.collection("pairs"), s, t)
         self.runs = MongoRuns(self.collection("matching_runs"), s, t)
         self.unmatched = MongoUnmatched(self.collection("run_unmatched"), s, t)
+        self.rosters = MongoRosters(self.collection("program_rosters"), s)
 
     async def erase_person(self, employee_id: str, pseudonym: str) -> int:
         """Pseudonymise the person everywhere in this database, in this transaction.
@@ -40,6 +43,11 @@ class MongoPairingUnitOfWork(MongoUnitOfWork):
         """
         s, db, changed = self.session, self.db, 0
         await self.remember_erased(employee_id)
+        # A run computed before the erasure must not publish pairs naming the person.
+        enrollments = db["enrollments"].find(
+            {"employee_id": employee_id}, {"program_id": 1}, session=s
+        )
+        await self.rosters.bump([d["program_id"] async for d in enrollments])
         known = await db["employees"].find_one({"_id": employee_id}, session=s)
         if known is not None:
             await db["employees"].delete_one({"_id": employee_id}, session=s)

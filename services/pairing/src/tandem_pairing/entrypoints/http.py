@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from tandem_contracts.events import EmployeeErasureRequested
 from tandem_pairing.domain.employees import Employee
@@ -12,14 +12,32 @@ from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
-from tandem_pairing.service import enrollment, lookups, matching, pairs, privacy, programs, views
+from tandem_pairing.entrypoints.run_worker import MatchingRunWorker
+from tandem_pairing.service import (
+    enrollment,
+    lookups,
+    matching,
+    matching_runs,
+    pairs,
+    privacy,
+    programs,
+    views,
+)
 from tandem_pairing.service.commands import CreateProgram, Enroll, PairDecision, RunMatching
 from tandem_pairing.service.matching import Suggestion
 from tandem_pairing.service.ports import EmployeeQuery, PairingUnitOfWork
-from tandem_servicekit.http import Caller, PagingQuery, PathId, QueryId, unit_of_work
+from tandem_servicekit.http import Caller, ErrorBody, PagingQuery, PathId, QueryId, unit_of_work
 from tandem_servicekit.repository import Page
 
 Work = Annotated[PairingUnitOfWork, Depends(unit_of_work)]
+
+
+def _worker(request: Request) -> MatchingRunWorker:
+    worker: MatchingRunWorker = request.app.state.matching_runs
+    return worker
+
+
+Worker = Annotated[MatchingRunWorker, Depends(_worker)]
 
 
 def router() -> APIRouter:
@@ -77,13 +95,24 @@ def router() -> APIRouter:
 
     @api.post(
         "/programs/{program_id}/matching-runs",
-        status_code=status.HTTP_201_CREATED,
+        status_code=status.HTTP_202_ACCEPTED,
         tags=["matching"],
+        responses={409: {"model": ErrorBody, "description": "a run of this program is pending"}},
     )
     async def run_matching(
-        program_id: PathId, caller: Caller, work: Work, body: RunMatching | None = None
+        program_id: PathId,
+        caller: Caller,
+        work: Work,
+        worker: Worker,
+        response: Response,
+        body: RunMatching | None = None,
     ) -> MatchingRun:
-        return await matching.run_matching(program_id, body or RunMatching(), caller, work)
+        """Queue a matching run (202): poll `GET /matching-runs/{run_id}` (the `Location`)
+        until it is `proposed` or `failed`. One run per program at a time (409 meanwhile)."""
+        run = await matching_runs.request_run(program_id, body or RunMatching(), caller, work)
+        worker.notify()
+        response.headers["Location"] = f"/matching-runs/{run.run_id}"
+        return run
 
     @api.get("/programs/{program_id}/matching-runs", tags=["matching"])
     async def list_runs(program_id: PathId, caller: Caller, work: Work) -> list[MatchingRun]:

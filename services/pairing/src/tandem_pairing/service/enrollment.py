@@ -105,4 +105,5 @@ async def withdraw_enrollments(
     await end_pairs(uow, pairs, reason)
     for enrollment in withdrawn:
         await uow.enrollments.put(enrollment)
+    await uow.rosters.bump(e.program_id for e in withdrawn)
     return withdrawn

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from tandem_contracts import Event
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
@@ -59,6 +60,11 @@ class EmployeeRepository(Protocol):
         """The manager of each given employee and of everyone above them."""
         ...
 
+    async def directory(self) -> dict[str, Employee]:
+        """Everyone still employed, in one scan of the projection (a matching run's snapshot:
+        cheaper than looking tens of thousands of ids up, and every reporting line is in it)."""
+        ...
+
     async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         """Everyone still employed below any of `roots`, directly or further down."""
         ...
@@ -89,6 +95,18 @@ class EnrollmentRepository(Protocol):
     ) -> Page[Enrollment]: ...
 
 
+class RosterRepository(Protocol):
+    """Per program: a version that every change able to invalidate a computed run bumps (a
+    withdrawal or departure, an erasure, the close), and the run in progress (one at a time).
+    A run's publication writes the same document, so it and such a change conflict instead of
+    both landing."""
+
+    async def version(self, program_id: str) -> int: ...
+    async def bump(self, program_ids: Iterable[str]) -> None: ...
+    async def pending_run(self, program_id: str) -> str | None: ...
+    async def set_pending_run(self, program_id: str, run_id: str | None) -> None: ...
+
+
 class PairRepository(Protocol):
     async def get(self, key: str) -> Pair | None: ...
     async def put(self, item: Pair) -> None: ...
@@ -108,6 +126,18 @@ class PairRepository(Protocol):
         """Mark the program's open proposals superseded (a new run replaces them)."""
         ...
 
+    async def stage(self, pairs: Iterable[Pair]) -> None:
+        """Store a run's pairs invisibly (no listing or lookup shows them) until `publish`."""
+        ...
+
+    async def publish(self, run_id: str) -> int:
+        """Make the run's staged pairs what they are (proposed or active); how many."""
+        ...
+
+    async def discard_staged(self, run_id: str) -> int:
+        """Drop what an abandoned attempt of the run staged."""
+        ...
+
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]: ...
 
 
@@ -116,10 +146,24 @@ class RunRepository(Protocol):
     async def put(self, item: MatchingRun) -> None: ...
     async def of_program(self, program_id: str) -> list[MatchingRun]: ...
 
+    async def claim(self, worker: str, now: datetime, until: datetime) -> MatchingRun | None:
+        """Take the oldest queued run, or a running one whose worker's lease ran out by `now`,
+        for `worker` until `until` (now `running`, one more attempt); None when there is none."""
+        ...
+
+    async def renew(self, run_id: str, worker: str, until: datetime) -> bool:
+        """Extend the worker's lease on its run; False when it is no longer the worker's."""
+        ...
+
+    async def holder(self, run_id: str) -> str | None:
+        """The worker holding the run (None once it is finished)."""
+        ...
+
 
 class UnmatchedRepository(Protocol):
     async def put_many(self, items: Iterable[UnmatchedEntry]) -> None: ...
     async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]: ...
+    async def discard_of(self, run_id: str) -> int: ...
 
 
 class PairingUnitOfWork(UnitOfWork, Protocol):
@@ -136,7 +180,19 @@ class PairingUnitOfWork(UnitOfWork, Protocol):
     @property
     def runs(self) -> RunRepository: ...
     @property
+    def rosters(self) -> RosterRepository: ...
+    @property
     def unmatched(self) -> UnmatchedRepository: ...
+
+    async def hold(self, events: Iterable[Event], key: str) -> None:
+        """Write `events` to the outbox now, held back (not published) until `release(key)`."""
+        ...
+
+    async def release(self, key: str) -> int:
+        """Let the events held under `key` go out, in this commit; how many."""
+        ...
+
+    async def discard_held(self, key: str) -> int: ...
 
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         """Which of these ids were erased: HR records for them are not projected again."""

@@ -57,11 +57,13 @@ def match(problem: MatchingProblem) -> MatchingResult:
     )
     solving = time.perf_counter() - clock
     rounds, certified = 0, problem.objective is not Objective.MAX_SCORE
+    bound: float | None = None
     max_rounds = problem.effective_pricing_rounds()
     while problem.objective is Objective.MAX_SCORE and rounds < max_rounds:
         clock = time.perf_counter()
-        extra = _priced_arcs(problem, graph, capacities, chosen)
+        extra, round_bound = _priced_arcs(problem, graph, capacities, chosen)
         scoring += time.perf_counter() - clock
+        bound = round_bound if bound is None else min(bound, round_bound)
         if extra is None:
             certified = True
             break
@@ -118,7 +120,15 @@ def match(problem: MatchingProblem) -> MatchingResult:
         pairs=tuple(pairs),
         unmatched=tuple(unmatched),
         total_score=round(sum(p.breakdown.total for p in pairs), 9),
-        stats=MatchingStats(len(arc_mentee), scoring, solving, rounds, certified),
+        stats=MatchingStats(
+            len(arc_mentee),
+            scoring,
+            solving,
+            rounds,
+            certified,
+            free_score=round(float(arc_score[chosen].sum()), 9),
+            upper_bound=None if bound is None else round(bound, 9),
+        ),
     )
 
 
@@ -334,16 +344,19 @@ def _priced_arcs(
     graph: CandidateGraph,
     capacities: npt.NDArray[np.int64],
     chosen: npt.NDArray[np.bool_],
-) -> Arcs | None:
-    """Pairs outside the graph that could improve the solution, or None when none can.
+) -> tuple[Arcs | None, float]:
+    """Pairs outside the graph that could improve the solution (None when none can), and an
+    upper bound on the best total score of any assignment of the free mentees.
 
     Prices come from the current solution's dual; a mentee whose best price-adjusted partner
     beats its current pair has an improving pair we never scored. None is a proof of optimality
-    over all pairs (LP duality), up to the solver's rounding.
+    over all pairs (LP duality), up to the solver's rounding. The bound holds for any prices
+    u >= 0: with each mentee's best price-adjusted score over all mentors w_i, (w, u) is
+    feasible for the dual LP, so sum(w) + sum(capacity * u) bounds every assignment.
     """
     n_mentees = len(graph.mentee_funnel)
     if n_mentees == 0 or len(capacities) == 0:
-        return None
+        return None, 0.0
     assigned = np.full(n_mentees, -1, dtype=np.int64)
     assigned_score = np.zeros(n_mentees)
     assigned[graph.mentee[chosen]] = graph.mentor[chosen]
@@ -364,15 +377,18 @@ def _priced_arcs(
     )
     rows = np.repeat(np.arange(n_mentees), reduced.shape[1])
     mentor = ids.ravel()
+    best = np.where(ids >= 0, reduced, 0.0).max(axis=1, initial=0.0)
+    bound = float(best.sum() + (capacities * prices).sum())
     improving = (mentor >= 0) & (reduced.ravel() > np.repeat(margin, reduced.shape[1]) + TOLERANCE)
     if not improving.any():
-        return None
+        return None, bound
     m = mentor[improving]
-    return (
+    arcs = (
         rows[improving].astype(np.int32),
         m.astype(np.int32),
         reduced.ravel()[improving] + prices[m],
     )
+    return arcs, bound
 
 
 def _union(a: Arcs, b: Arcs, n_mentors: int) -> Arcs:

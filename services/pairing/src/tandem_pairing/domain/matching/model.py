@@ -172,6 +172,11 @@ class MatchingStats:
     pricing_rounds: int = 0
     certified_optimal: bool = False
     """No pair outside the graph can improve the result (LP duality), up to solver rounding."""
+    free_score: float = 0.0
+    """Total score of the pairs this run chose (the pinned ones excluded)."""
+    upper_bound: float | None = None
+    """A proven bound on `free_score` over every feasible assignment (max-score objective with
+    at least one pricing round; None otherwise)."""
 
 
 @dataclass(frozen=True)
