@@ -8,12 +8,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+from pymongo.errors import PyMongoError
 
 from tandem_contracts import decode
-from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated, PairCreated, PairEnded
+from tandem_contracts.events import (
+    EmployeeDeparted,
+    EmployeeUpdated,
+    PairCreated,
+    PairEnded,
+    PairEndReason,
+)
 from tandem_contracts.examples import AT
+from tandem_contracts.topics import PAIRING
 from tandem_devkit.runs import run_matching, wait_for_run
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S
+from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_servicekit.errors import is_transient
 from tandem_servicekit.testing import wait_until
 
 from .conftest import MORNINGS, Pairing, hired, known, later, program_body
@@ -383,3 +394,97 @@ async def test_superseded_proposals_are_stamped_and_expire(pairing: Pairing) -> 
     assert shown.json()["superseded_at"] is not None
     ttl = (await pairs.index_information())["superseded_at_1"]
     assert ttl["expireAfterSeconds"] == SUPERSEDED_KEEP_S
+
+
+async def test_a_run_whose_worker_died_is_taken_over_and_a_second_request_waits(
+    pairing: Pairing,
+) -> None:
+    """A run left `running` by a dead worker (its lease past) is finished by this replica's
+    worker; while a run is pending, another request for the program gets 409."""
+    http = pairing.http
+    await pairing.publish_hr(hired("d1", 1, department="IT"), hired("e1", 7))
+    await known(pairing, "d1", "e1")
+    program_id = await open_program(http)
+    await enroll(http, program_id, "d1", "mentor")
+    await enroll(http, program_id, "e1", "mentee")
+    runs = pairing.runtime.db["matching_runs"]
+    rosters = pairing.runtime.db["program_rosters"]
+    orphan = {
+        "_id": "run-orphaned",
+        "run_id": "run-orphaned",
+        "program_id": program_id,
+        "status": "running",
+        "stage": "matching",
+        "attempts": 1,
+        "objective": "max_score",
+        "auto_accepted": True,
+        "created_at": datetime.now(AT.tzinfo),
+        "worker": "a-dead-replica",
+        "lease_until": datetime.now(AT.tzinfo) + timedelta(seconds=3),
+    }
+    await runs.insert_one(orphan)
+    await rosters.update_one(
+        {"_id": program_id}, {"$set": {"pending_run": "run-orphaned"}}, upsert=True
+    )
+    refused = await http.post(f"/programs/{program_id}/matching-runs")
+    assert refused.status_code == 409, refused.text
+    assert "run-orphaned" in refused.text
+    done = await wait_for_run(http, "run-orphaned", timeout_s=60)
+    assert (done["status"], done["attempts"], done["proposed"]) == ("proposed", 2, 1)
+    assert done["started_at"] is not None
+    assert len(await pairing.pairing_events_of_type("pair_created.v1", at_least=1)) == 1
+    assert (await run_matching(http, program_id))["pinned"] == 1, "no longer blocked"
+
+
+async def test_staged_pairs_and_held_events_stay_invisible_until_published(
+    pairing: Pairing,
+) -> None:
+    """The storage the asynchronous run relies on, on the real database: staged pairs are in
+    no lookup or listing, held outbox entries are not relayed, and one publication shows both."""
+    http = pairing.http
+    await pairing.publish_hr(hired("f1", 1, department="IT"), hired("g1", 7))
+    await known(pairing, "f1", "g1")
+    program_id = await open_program(http)
+    await enroll(http, program_id, "f1", "mentor")
+    await enroll(http, program_id, "g1", "mentee")
+    await run_matching(http, program_id)
+    [pair] = (await http.get(f"/programs/{program_id}/pairs")).json()["items"]
+    async with pairing.runtime.unit_of_work() as uow:
+        stored = await uow.pairs.get(pair["pair_id"])
+        assert stored is not None
+        staged = stored.model_copy(update={"pair_id": "pair-staged", "run_id": "run-x"})
+        ended = staged.end(PairEndReason.COMPLETED, later(40))
+        await uow.pairs.stage([staged])
+        await uow.hold(ended.collect_new_events(), "run-x")
+        await uow.commit()
+    assert (await http.get("/pairs/pair-staged")).status_code == 404
+    listed = (await http.get(f"/programs/{program_id}/pairs")).json()
+    assert [p["pair_id"] for p in listed["items"]] == [pair["pair_id"]]
+    await pairing.runtime.relay.publish_pending()
+    assert not await pairing.events_of_type(PAIRING, "pair_ended.v1", 1, timeout_s=1.0)
+    async with pairing.runtime.unit_of_work() as uow:
+        assert await uow.pairs.publish("run-x") == 1
+        assert await uow.release("run-x") == 1
+        await uow.commit()
+    assert (await http.get("/pairs/pair-staged")).json()["status"] == "active"
+    [ended_record] = await pairing.pairing_events_of_type("pair_ended.v1", at_least=1)
+    assert json.loads(ended_record.value or b"{}")["pair_id"] == "pair-staged"
+
+
+async def publish_after(publication: PairingUnitOfWork) -> None:
+    await publication.rosters.set_pending_run("prg-skew", None)
+    await publication.commit()
+
+
+async def test_a_withdrawal_and_a_run_publication_cannot_both_land(pairing: Pairing) -> None:
+    """Snapshot isolation alone would let both commit (write skew); both write the program's
+    roster document, so the later one fails with a retryable write conflict."""
+    async with pairing.runtime.unit_of_work() as publication:
+        version = await publication.rosters.version("prg-skew")
+        async with pairing.runtime.unit_of_work() as withdrawal:
+            await withdrawal.rosters.bump(["prg-skew"])
+            await withdrawal.commit()
+        with pytest.raises(PyMongoError, check=is_transient):
+            await publish_after(publication)
+    async with pairing.runtime.unit_of_work() as retry:
+        assert await retry.rosters.version("prg-skew") == version + 1, "the retry sees it"
