@@ -116,25 +116,6 @@ class FakeRosters:
 class FakePairs(FakeRepository[Pair]):
     key = "pair_id"
 
-    def __init__(self, tracker: ChangeTracker) -> None:
-        super().__init__(tracker)
-        self.staged: dict[str, Pair] = {}
-
-    async def stage(self, pairs: Iterable[Pair]) -> None:
-        self.staged.update((p.pair_id, p) for p in pairs)
-
-    async def publish(self, run_id: str) -> int:
-        mine = [p for p in self.staged.values() if p.run_id == run_id]
-        for pair in mine:
-            self.items[pair.pair_id] = self.staged.pop(pair.pair_id)
-        return len(mine)
-
-    async def discard_staged(self, run_id: str) -> int:
-        mine = [k for k, p in self.staged.items() if p.run_id == run_id]
-        for key in mine:
-            del self.staged[key]
-        return len(mine)
-
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = set(employee_ids)
         return self._where(
@@ -148,8 +129,10 @@ class FakePairs(FakeRepository[Pair]):
         wanted = set(statuses)
         return self._where(lambda p: p.program_id == program_id and p.status in wanted)
 
-    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
-        proposals = await self.in_program(program_id, [PairStatus.PROPOSED])
+    async def supersede_proposals(
+        self, program_id: str, at: datetime, *, limit: int | None = None
+    ) -> int:
+        proposals = (await self.in_program(program_id, [PairStatus.PROPOSED]))[:limit]
         for pair in proposals:
             update = {"status": PairStatus.SUPERSEDED, "superseded_at": at}
             self.items[pair.pair_id] = pair.model_copy(update=update)

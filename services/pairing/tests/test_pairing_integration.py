@@ -17,10 +17,8 @@ from tandem_contracts.events import (
     EmployeeUpdated,
     PairCreated,
     PairEnded,
-    PairEndReason,
 )
 from tandem_contracts.examples import AT
-from tandem_contracts.topics import PAIRING
 from tandem_devkit.runs import run_matching, wait_for_run
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S
 from tandem_pairing.service.ports import PairingUnitOfWork
@@ -434,41 +432,6 @@ async def test_a_run_whose_worker_died_is_taken_over_and_a_second_request_waits(
     assert done["started_at"] is not None
     assert len(await pairing.pairing_events_of_type("pair_created.v1", at_least=1)) == 1
     assert (await run_matching(http, program_id))["pinned"] == 1, "no longer blocked"
-
-
-async def test_staged_pairs_and_held_events_stay_invisible_until_published(
-    pairing: Pairing,
-) -> None:
-    """The storage the asynchronous run relies on, on the real database: staged pairs are in
-    no lookup or listing, held outbox entries are not relayed, and one publication shows both."""
-    http = pairing.http
-    await pairing.publish_hr(hired("f1", 1, department="IT"), hired("g1", 7))
-    await known(pairing, "f1", "g1")
-    program_id = await open_program(http)
-    await enroll(http, program_id, "f1", "mentor")
-    await enroll(http, program_id, "g1", "mentee")
-    await run_matching(http, program_id)
-    [pair] = (await http.get(f"/programs/{program_id}/pairs")).json()["items"]
-    async with pairing.runtime.unit_of_work() as uow:
-        stored = await uow.pairs.get(pair["pair_id"])
-        assert stored is not None
-        staged = stored.model_copy(update={"pair_id": "pair-staged", "run_id": "run-x"})
-        ended = staged.end(PairEndReason.COMPLETED, later(40))
-        await uow.pairs.stage([staged])
-        await uow.hold(ended.collect_new_events(), "run-x")
-        await uow.commit()
-    assert (await http.get("/pairs/pair-staged")).status_code == 404
-    listed = (await http.get(f"/programs/{program_id}/pairs")).json()
-    assert [p["pair_id"] for p in listed["items"]] == [pair["pair_id"]]
-    await pairing.runtime.relay.publish_pending()
-    assert not await pairing.events_of_type(PAIRING, "pair_ended.v1", 1, timeout_s=1.0)
-    async with pairing.runtime.unit_of_work() as uow:
-        assert await uow.pairs.publish("run-x") == 1
-        assert await uow.release("run-x") == 1
-        await uow.commit()
-    assert (await http.get("/pairs/pair-staged")).json()["status"] == "active"
-    [ended_record] = await pairing.pairing_events_of_type("pair_ended.v1", at_least=1)
-    assert json.loads(ended_record.value or b"{}")["pair_id"] == "pair-staged"
 
 
 async def publish_after(publication: PairingUnitOfWork) -> None:

@@ -37,19 +37,6 @@ class FakeUnitOfWork(TrackingUnitOfWork):
         self.rollbacks = 0
         self.published: list[Event] = []
         self.consumed_ids: dict[tuple[str, str], str | None] = {}
-        self.held: dict[str, list[Event]] = {}
-
-    async def hold(self, events: Iterable[Event], key: str) -> None:
-        self.held.setdefault(key, []).extend(events)
-
-    async def release(self, key: str) -> int:
-        events = self.held.pop(key, [])
-        for event in events:
-            self.tracker.emitted(event)
-        return len(events)
-
-    async def discard_held(self, key: str) -> int:
-        return len(self.held.pop(key, []))
 
     def published_types(self) -> list[str]:
         """Short names of the published events (`org.tandem.pairing.pair_created.v1` →

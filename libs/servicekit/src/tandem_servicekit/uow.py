@@ -33,10 +33,6 @@ from tandem_servicekit.clock import Clock
 from tandem_servicekit.mongo import Document, in_chunks
 
 OUTBOX = "outbox"
-HELD_BY = "held_by"
-"""Outbox entries written ahead of their commit carry the key they are held under and
-`published_at: false` (the relay reads only `null`); `release` turns them into pending ones."""
-HOLD_CHUNK = 1000
 INBOX = "inbox"
 ERASED = "erased_people"
 """SHA-256 digests of erased ids (never the ids): events that arrive later naming them (an HR
@@ -212,7 +208,6 @@ class MongoUnitOfWork(TrackingUnitOfWork):
         self.db: AsyncDatabase[Document] = client[database]
         self._on_commit = on_commit
         self._session: AsyncClientSession | None = None
-        self._released = False
         self.outboxed: list[OutgoingRecord] = []
         """The records the last commit wrote to the outbox (their ids, for callers and tests)."""
 
@@ -226,7 +221,6 @@ class MongoUnitOfWork(TrackingUnitOfWork):
         return self.db[name]
 
     async def _begin(self) -> None:
-        self._released = False
         self._session = self._client.start_session()
         await self._session.start_transaction()
         self._open_repositories()
@@ -269,36 +263,8 @@ class MongoUnitOfWork(TrackingUnitOfWork):
             )
         await session.commit_transaction()
         self.outboxed = records
-        if (records or self._released) and self._on_commit is not None:
+        if records and self._on_commit is not None:
             self._on_commit()
-
-    async def hold(self, events: Iterable[Event], key: str) -> None:
-        """Write `events` to the outbox in this transaction, held under `key`: nothing is
-        published until a later unit of work `release`s them (a result staged in several small
-        transactions becomes visible, with its events, in one)."""
-        now = self.clock.now()
-        docs = [
-            {**outbox_document(r, now), "published_at": False, HELD_BY: key}
-            for r in self.records_of(events)
-        ]
-        for start in range(0, len(docs), HOLD_CHUNK):
-            await self.db[OUTBOX].insert_many(
-                docs[start : start + HOLD_CHUNK], session=self.session
-            )
-
-    async def release(self, key: str) -> int:
-        """Make the events held under `key` pending, with this commit; how many."""
-        result = await self.db[OUTBOX].update_many(
-            {HELD_BY: key},
-            {"$set": {"published_at": None}, "$unset": {HELD_BY: ""}},
-            session=self.session,
-        )
-        self._released = self._released or result.modified_count > 0
-        return int(result.modified_count)
-
-    async def discard_held(self, key: str) -> int:
-        result = await self.db[OUTBOX].delete_many({HELD_BY: key}, session=self.session)
-        return int(result.deleted_count)
 
     async def _rollback(self) -> None:
         session = self.session
@@ -359,7 +325,7 @@ class MongoUnitOfWork(TrackingUnitOfWork):
             value, key = bytes(entry["value"]), bytes(entry.get("key") or b"")
             if quoted not in value and key != needle:
                 continue
-            if isinstance(entry.get("published_at"), datetime):  # held ones are pending
+            if entry.get("published_at") is not None:
                 await outbox.delete_one({"_id": entry["_id"]}, session=s)
             else:
                 headers = [

@@ -147,42 +147,9 @@ class MongoRosters:
         )
 
 
-STAGED = "staged"
-"""The stored status of a run's pairs until the run is published (`staged_as` keeps the real
-one): every query that filters on a status skips them, and the others exclude them."""
-
-
 class MongoPairs(MongoRepository[Pair]):
     model = Pair
     key = "pair_id"
-
-    async def get(self, key: str) -> Pair | None:
-        doc = await self._c.find_one({"_id": key, "status": {"$ne": STAGED}}, session=self._s)
-        return None if doc is None else self._load(doc)
-
-    async def stage(self, pairs: Iterable[Pair]) -> None:
-        docs = []
-        for pair in pairs:
-            doc = to_document(pair, self.key)
-            doc["staged_as"], doc["status"] = doc["status"], STAGED
-            docs.append(doc)
-        if docs:
-            await self._c.insert_many(docs, session=self._s)
-
-    async def publish(self, run_id: str) -> int:
-        published = 0
-        for status in (PairStatus.PROPOSED, PairStatus.ACTIVE):
-            result = await self._c.update_many(
-                {"run_id": run_id, "status": STAGED, "staged_as": status.value},
-                {"$set": {"status": status.value}, "$unset": {"staged_as": ""}},
-                session=self._s,
-            )
-            published += result.modified_count
-        return published
-
-    async def discard_staged(self, run_id: str) -> int:
-        result = await self._c.delete_many({"run_id": run_id, "status": STAGED}, session=self._s)
-        return int(result.deleted_count)
 
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         ids = sorted(set(employee_ids))
@@ -203,9 +170,17 @@ class MongoPairs(MongoRepository[Pair]):
             sort="pair_id",
         )
 
-    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
+    async def supersede_proposals(
+        self, program_id: str, at: datetime, *, limit: int | None = None
+    ) -> int:
+        query: Document = {"program_id": program_id, "status": PairStatus.PROPOSED.value}
+        if limit is not None:  # the first `limit` by id: a range, not a list of ids
+            cursor = self._c.find(query, {"_id": 1}, session=self._s).sort("_id", 1)
+            last = await cursor.skip(limit - 1).limit(1).to_list()
+            if last:
+                query["_id"] = {"$lte": last[0]["_id"]}
         result = await self._c.update_many(
-            {"program_id": program_id, "status": PairStatus.PROPOSED.value},
+            query,
             {
                 "$set": {
                     "status": PairStatus.SUPERSEDED.value,
@@ -219,7 +194,8 @@ class MongoPairs(MongoRepository[Pair]):
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:
         find: Document = {"program_id": program_id}
-        find["status"] = {"$ne": STAGED} if query.status is None else query.status.value
+        if query.status is not None:
+            find["status"] = query.status.value
         if query.run_id is not None:
             find["run_id"] = query.run_id
         if query.employee_id is not None:

@@ -73,8 +73,12 @@ class MatchingRun(BaseModel):
         "from optimal the result can at most be; 0 when certified",
     )
     candidate_arcs: int = 0
+    snapshot_seconds: float = Field(default=0.0, description="reading the program's snapshot")
     scoring_seconds: float = 0.0
     solving_seconds: float = 0.0
+    writing_seconds: float = Field(
+        default=0.0, description="staging and publishing the result (all transactions)"
+    )
     auto_accepted: bool = False
     created_at: datetime
     started_at: datetime | None = None

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from tandem_contracts import Event
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
@@ -112,6 +111,10 @@ class PairRepository(Protocol):
     async def put(self, item: Pair) -> None: ...
     async def put_many(self, items: Iterable[Pair]) -> None: ...
 
+    async def add_many(self, items: Iterable[Pair]) -> None:
+        """Store pairs not stored before (inserts: cheaper than `put_many`)."""
+        ...
+
     async def active_for(self, employee_ids: Iterable[str]) -> list[Pair]:
         """The active pairs these people are in, as mentor or mentee, in any program."""
         ...
@@ -122,20 +125,11 @@ class PairRepository(Protocol):
 
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]: ...
 
-    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
-        """Mark the program's open proposals superseded (a new run replaces them)."""
-        ...
-
-    async def stage(self, pairs: Iterable[Pair]) -> None:
-        """Store a run's pairs invisibly (no listing or lookup shows them) until `publish`."""
-        ...
-
-    async def publish(self, run_id: str) -> int:
-        """Make the run's staged pairs what they are (proposed or active); how many."""
-        ...
-
-    async def discard_staged(self, run_id: str) -> int:
-        """Drop what an abandoned attempt of the run staged."""
+    async def supersede_proposals(
+        self, program_id: str, at: datetime, *, limit: int | None = None
+    ) -> int:
+        """Mark the program's open proposals superseded (a new run replaces them); at most
+        `limit` of them (None: all); how many."""
         ...
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]: ...
@@ -161,7 +155,7 @@ class RunRepository(Protocol):
 
 
 class UnmatchedRepository(Protocol):
-    async def put_many(self, items: Iterable[UnmatchedEntry]) -> None: ...
+    async def add_many(self, items: Iterable[UnmatchedEntry]) -> None: ...
     async def page_of(self, run_id: str, paging: Paging) -> Page[UnmatchedEntry]: ...
     async def discard_of(self, run_id: str) -> int: ...
 
@@ -183,16 +177,6 @@ class PairingUnitOfWork(UnitOfWork, Protocol):
     def rosters(self) -> RosterRepository: ...
     @property
     def unmatched(self) -> UnmatchedRepository: ...
-
-    async def hold(self, events: Iterable[Event], key: str) -> None:
-        """Write `events` to the outbox now, held back (not published) until `release(key)`."""
-        ...
-
-    async def release(self, key: str) -> int:
-        """Let the events held under `key` go out, in this commit; how many."""
-        ...
-
-    async def discard_held(self, key: str) -> int: ...
 
     async def erased_among(self, employee_ids: Iterable[str]) -> set[str]:
         """Which of these ids were erased: HR records for them are not projected again."""

@@ -17,7 +17,7 @@ TOLERANCE = 2e-5
 MAX_PASSES = 200
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def mentor_prices(
     arc_mentee: Any,
     arc_mentor: Any,

@@ -30,7 +30,7 @@ MINUTES_CAP = 180.0
 WEEK_MINUTES = 7 * 24 * 60
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _popcount(x: Any) -> Any:
     x = x - ((x >> np.uint64(1)) & _M1)
     x = (x & _M2) + ((x >> np.uint64(2)) & _M2)
@@ -38,7 +38,7 @@ def _popcount(x: Any) -> Any:
     return (x * _H01) >> np.uint64(56)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _in_chain(chain: Any, who: Any) -> bool:
     for k in range(chain.shape[0]):
         if chain[k] < 0:
@@ -48,7 +48,7 @@ def _in_chain(chain: Any, who: Any) -> bool:
     return False
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def org_ok(i: Any, m: Any, org: Any) -> bool:
     """Not in each other's reporting line; no shared manager or team unless allowed."""
     (
@@ -74,14 +74,14 @@ def org_ok(i: Any, m: Any, org: Any) -> bool:
     )
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def avoided(i: Any, m: Any, org: Any) -> bool:
     """Either side asked not to be paired with the other."""
     mentee_emp, mentor_emp, mentee_avoid, mentor_avoid = org[0], org[1], org[10], org[11]
     return _in_chain(mentee_avoid[i], mentor_emp[m]) or _in_chain(mentor_avoid[m], mentee_emp[i])
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def preferred(i: Any, m: Any, enc: Any) -> float:
     """1 when either side named the other as a preferred partner."""
     mentee_prefer, mentor_prefer, mentee_emp, mentor_emp = enc[19], enc[20], enc[21], enc[22]
@@ -90,7 +90,7 @@ def preferred(i: Any, m: Any, enc: Any) -> float:
     return 0.0
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def topic_fit(i: Any, m: Any, enc: Any) -> tuple[float, int]:
     """Share of the mentee's weighted goals the mentor covers, scaled by level; shared count."""
     goal_topics, goal_prios, levels = enc[9], enc[10], enc[11]
@@ -109,7 +109,7 @@ def topic_fit(i: Any, m: Any, enc: Any) -> tuple[float, int]:
     return (fit / (5.0 * total_prio) if total_prio > 0 else 0.0), shared
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def exact_time(i: Any, m: Any, enc: Any) -> Any:
     """(a common free run of the minimum length in every DST regime, the common minutes of
     the worst regime), on exact UTC minutes; a run may wrap from Sunday into Monday."""
@@ -159,7 +159,7 @@ def exact_time(i: Any, m: Any, enc: Any) -> Any:
     return True, worst
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _share_language(a: Any, i: Any, b: Any, j: Any) -> bool:
     """Row i of `a` and row j of `b` (language bit words) have a language in common."""
     for w in range(a.shape[1]):  # noqa: SIM110 - numba compiles a loop, not a generator
@@ -168,7 +168,7 @@ def _share_language(a: Any, i: Any, b: Any, j: Any) -> bool:
     return False
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def stage_of(i: Any, m: Any, enc: Any, exact: bool) -> int:
     """How many of the first four checks the pair passes in order (4 = all). Time is checked
     on the coarse half-hours, and with `exact` also on exact minutes (the caller otherwise
@@ -192,7 +192,7 @@ def stage_of(i: Any, m: Any, enc: Any, exact: bool) -> int:
     return 4
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def block_summaries(
     order: Any,
     lang: Any,
@@ -232,7 +232,7 @@ def block_summaries(
     return b_lang, b_runs, b_avail, b_topics, b_sen, b_levels
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _block_bound(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) -> Any:
     """An upper bound on any pair's score between row r and block b (a feasible block)."""
     b_avail, b_levels = blocks[2], blocks[5]
@@ -263,7 +263,7 @@ def _block_bound(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) 
     return weights[0] * topic + weights[1] * availability + weights[2] + weights[3]
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _block_feasible(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: Any) -> Any:
     b_lang, b_runs, b_topics, b_sen = blocks[0], blocks[1], blocks[3], blocks[4]
     if rows_are_mentees:
@@ -284,7 +284,7 @@ def _block_feasible(r: Any, b: Any, rows_are_mentees: bool, enc: Any, blocks: An
     return run != _ZERO
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _worst(scores: Any, row: Any) -> int:
     worst = 0
     for j in range(1, scores.shape[1]):
@@ -293,7 +293,7 @@ def _worst(scores: Any, row: Any) -> int:
     return worst
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _partial_score(i: Any, m: Any, enc: Any) -> Any:
     """(the topic rule holds, the pair's score without its availability term)."""
     weights, prices = enc[15], enc[18]
@@ -305,7 +305,7 @@ def _partial_score(i: Any, m: Any, enc: Any) -> Any:
     return True, partial - prices[m]
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always", cache=True, nogil=True)
 def _scan_row(
     r: Any,
     rows_are_mentees: bool,
@@ -375,7 +375,7 @@ def _scan_row(
     funnel[row, :] = passed
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def top_candidates(
     n_rows: Any, rows_are_mentees: bool, order: Any, k: Any, enc: Any, org: Any, blocks: Any
 ) -> Any:
