@@ -13,10 +13,14 @@ process (`python -m tandem_pairing`, as deployed), fed over Kafka like an HR sys
 3. Batch consumption (the default): hires then updates, timed from the first record sent until
    the service's own `/metrics` count every one of them as processed. First-call: until the
    first record is processed; steady state: the rate over the rest.
-4. Departures at a steady 10/s of mentees in active pairs (matched over HTTP beforehand): the
-   time from sending each departure until its `PairEnded` is on `tandem.pairing.v1`, read by an
-   independent consumer. Measured while the service is otherwise idle and while a bulk update
-   load is streaming in at the same time.
+4. Growth: 2,000 hires and 2,000 updates into an empty projection, then the same events into
+   one already holding a company of `--grown-size` employees, half of them enrolled and matched
+   into active pairs (enrollments written straight into the database, matched over HTTP): the
+   per-event rate must not fall with the data (every handler query has an index).
+5. Departures of mentees in active pairs (matched over HTTP beforehand): the time from sending
+   each departure until its `PairEnded` is on `tandem.pairing.v1`, read by an independent
+   consumer. At a steady 10/s while the service is otherwise idle, as a burst of 300 sent at
+   once, and at 10/s while a bulk update load is streaming in at the same time.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Annotated
 import httpx
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from measure import Throughput, cpu_model, processed, until
+from measure import Throughput, cpu_model, enroll_directly, processed, until
 from rich.console import Console
 from rich.table import Table
 
@@ -104,9 +108,14 @@ class Bench:
         return await processed(http, topic) >= n
 
     async def departures(
-        self, people: list[SyntheticPerson], count: int, background: list[Event]
+        self,
+        people: list[SyntheticPerson],
+        count: int,
+        background: list[Event],
+        rate: float | None = DEPARTURE_RATE,
     ) -> list[float]:
-        """Latency (s) from each departure sent until its PairEnded is readable downstream."""
+        """Latency (s) from each departure sent until its PairEnded is readable downstream;
+        `rate` None: all of them at once (a burst, as a bulk HR correction sends them)."""
         running, prefix = self.start_pairing(500)
         try:
             url = running.services["pairing"].url
@@ -126,21 +135,60 @@ class Bench:
             sent: dict[str, float] = {}
             departed_at = people[0].hr_event().effective_at
             schedule = time.monotonic()
-            for n, employee_id in enumerate(chosen):
-                await asyncio.sleep(max(0.0, schedule + n / DEPARTURE_RATE - time.monotonic()))
-                event = EmployeeDeparted(
+            events = [
+                EmployeeDeparted(
                     employee_id=employee_id,
                     departed_on=departed_at.date(),
                     effective_at=departed_at.replace(year=departed_at.year + 200),
                 )
+                for employee_id in chosen
+            ]
+            if rate is None:
+                now = time.monotonic()
+                sent = dict.fromkeys(chosen, now)
+                await publisher.send_many(self.records_of(list(events), prefix))
+            for n, event in enumerate(events if rate is not None else []):
+                assert rate is not None
+                await asyncio.sleep(max(0.0, schedule + n / rate - time.monotonic()))
                 [record] = self.records_of([event], prefix)
-                sent[employee_id] = time.monotonic()
+                sent[event.employee_id] = time.monotonic()
                 await publisher.send_many([record])
             seen = await reading
             load.cancel()
             await reader.stop()
             await publisher.stop()
             return [seen[e] - sent[e] for e in chosen if e in seen]
+        finally:
+            running.stop()
+
+    async def grown(
+        self, base: list[SyntheticPerson], events: list[Event], label: str
+    ) -> Throughput:
+        """`events` into a projection already holding `base` (hired, half of them enrolled
+        and matched into active pairs): the per-event rate once the database has grown."""
+        running, prefix = self.start_pairing(500)
+        try:
+            url = running.services["pairing"].url
+            publisher = KafkaPublisher(self.kafka, client_id="bench-hr")
+            await publisher.start()
+            topic = prefix + HR_EMPLOYEES
+            await publisher.send_many(self.records_of([p.hr_event() for p in base], prefix))
+            headers = self.stack.auth_headers("bench-manager")
+            async with httpx.AsyncClient(base_url=url, timeout=600, headers=headers) as http:
+                await until(lambda: self._at_least(http, topic, len(base)), 1200)
+                program_id = await open_bench_program(http, auto_accept=True)
+                database = f"tandem_pairing_bench{self.runs}"
+                await enroll_directly(self.stack, database, program_id, base)
+                run = await run_matching(http, program_id, timeout_s=1200)
+                console.print(f"grown database: {len(base):,} employees, {run['proposed']:,} pairs")
+                records = self.records_of(events, prefix)
+                started = time.monotonic()
+                await publisher.send_many(records)
+                total = len(base) + len(records)
+                first = await until(lambda: self._at_least(http, topic, len(base) + 1))
+                done = await until(lambda: self._at_least(http, topic, total), 3600)
+            await publisher.stop()
+            return Throughput(label, len(records), done - started, first - started)
         finally:
             running.stop()
 
@@ -153,18 +201,7 @@ class Bench:
     async def matched_mentees(
         self, http: httpx.AsyncClient, people: list[SyntheticPerson]
     ) -> list[str]:
-        program = {
-            "name": "Bench",
-            "starts_on": "2027-01-11",
-            "ends_on": "2027-07-09",
-            "duration_weeks": 26,
-            "session_minutes": 45,
-            "topics": list(TOPIC_NAMES),
-            "mentor_capacity": 2,
-            "auto_accept": True,
-        }
-        program_id = (await http.post("/programs", json=program)).json()["program_id"]
-        await http.post(f"/programs/{program_id}/open")
+        program_id = await open_bench_program(http, auto_accept=True)
         for person in people:
             if person.role is not None:
                 reply = await http.post(
@@ -181,6 +218,22 @@ class Bench:
             skip += 1000
             if skip >= page["total"]:
                 return sorted(mentees)
+
+
+async def open_bench_program(http: httpx.AsyncClient, *, auto_accept: bool) -> str:
+    program = {
+        "name": "Bench",
+        "starts_on": "2027-01-11",
+        "ends_on": "2027-07-09",
+        "duration_weeks": 26,
+        "session_minutes": 45,
+        "topics": list(TOPIC_NAMES),
+        "mentor_capacity": 2,
+        "auto_accept": auto_accept,
+    }
+    program_id: str = (await http.post("/programs", json=program)).json()["program_id"]
+    (await http.post(f"/programs/{program_id}/open")).raise_for_status()
+    return program_id
 
 
 class EndedReader:
@@ -304,6 +357,9 @@ def main(
     company_size: Annotated[
         int, typer.Option(help="company matched before the departures")
     ] = 2_000,
+    grown_size: Annotated[
+        int, typer.Option(help="employees already stored for the growth comparison")
+    ] = 20_000,
 ) -> None:
     console.print(
         f"CPU: {cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
@@ -315,7 +371,16 @@ def main(
         stack = start_stack(Path(tmp) / "stack")
         try:
             results, latencies = asyncio.run(
-                run(stack, Path(tmp), people, all_events, per_record, departures, company_size)
+                run(
+                    stack,
+                    Path(tmp),
+                    people,
+                    all_events,
+                    per_record,
+                    departures,
+                    company_size,
+                    grown_size,
+                )
             )
         finally:
             stop_stack(stack)
@@ -330,6 +395,7 @@ async def run(
     per_record: int,
     departures: int,
     company_size: int,
+    grown_size: int,
 ) -> tuple[list[Throughput], dict[str, list[float]]]:
     bench = Bench(stack, workdir)
     results = await insert_many_rates(stack, people)
@@ -340,10 +406,25 @@ async def run(
     console.print(f"per-record done: {results[-1].rate:,.0f} events/s")
     results.append(await bench.ingest("pairing, batches of up to 500", all_events, 500))
     console.print(f"batched done: {results[-1].rate:,.0f} events/s")
+    big = company(grown_size + 2_000, seed=SEED + 2)
+    base, fresh = big[:grown_size], big[grown_size:]
+    fresh_events: list[Event] = [p.hr_event() for p in fresh] + updates_of(fresh, 2_000)
+    results.append(
+        await bench.ingest("2,000 hires + 2,000 updates, empty database", fresh_events, 500)
+    )
+    results.append(
+        await bench.grown(
+            base,
+            fresh_events,
+            f"the same, database holding {grown_size:,} employees and their pairs",
+        )
+    )
+    console.print(f"growth: {results[-1].rate / results[-2].rate:.2f}x of the empty rate")
     matched = company(company_size, seed=SEED + 1)
     latencies = {
-        "idle": await bench.departures(matched, departures, []),
-        "during a bulk load": await bench.departures(
+        "idle, 10/s": await bench.departures(matched, departures, []),
+        "idle, a burst of 300 at once": await bench.departures(matched, 300, [], rate=None),
+        "during a bulk load, 10/s": await bench.departures(
             matched, departures, updates_of(matched, 20_000)
         ),
     }
@@ -374,7 +455,7 @@ def report(results: list[Throughput], latencies: dict[str, list[float]]) -> None
             f"{r.rate / baseline:.2f}x",
         )
     console.print(table)
-    lat = Table(title=f"Departure → PairEnded at {DEPARTURE_RATE:.0f}/s")
+    lat = Table(title="Departure → PairEnded read downstream")
     for column in ("load", "departures", "p50 s", "p99 s", "max s"):
         lat.add_column(column, justify="left" if column == "load" else "right")
     for load, values in latencies.items():

@@ -32,7 +32,7 @@ from typing import Annotated, Any
 import httpx
 import numba
 import typer
-from measure import cpu_model, processed, until
+from measure import cpu_model, enroll_directly, processed, until
 from rich.console import Console
 from rich.table import Table
 
@@ -42,15 +42,12 @@ from tandem_devkit.embedded import StackInfo, start_stack, stop_stack
 from tandem_devkit.runs import wait_for_run
 from tandem_devkit.services import start_services, wait_ready
 from tandem_pairing.adapters.unit_of_work import MongoPairingUnitOfWork
-from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.matching import match
 from tandem_pairing.domain.runs import MatchingRun
-from tandem_pairing.service.commands import Enroll
 from tandem_pairing.service.matching_runs import take_snapshot
 from tandem_servicekit.clock import SystemClock
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
-from tandem_servicekit.repository import to_document
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile
 from tandem_simulation import TOPIC_NAMES, SyntheticPerson, company
 
@@ -69,27 +66,6 @@ PROGRAM = {
 }
 
 
-def enrollment_of(person: SyntheticPerson, program_id: str, n: int) -> Enrollment:
-    """What `POST .../enrollments` stores for this person (the same validation first)."""
-    cmd = Enroll.model_validate(person.enrollment_request())
-    mentor = person.role is not None and person.role.value == "mentor"
-    assert person.role is not None
-    return Enrollment.create(
-        enrollment_id=f"enr-bench-{n:07d}",
-        program_id=program_id,
-        employee_id=person.employee_id,
-        role=person.role,
-        expertise=tuple(cmd.expertise) if mentor else (),
-        goals=() if mentor else tuple(cmd.goals),
-        languages=tuple(cmd.languages),
-        availability=cmd.availability,
-        capacity=cmd.capacity if mentor else 1,
-        avoid_employee_ids=(),
-        preferred_employee_ids=(),
-        enrolled_at=SystemClock().now(),
-    )
-
-
 async def load_company(
     stack: StackInfo, http: httpx.AsyncClient, people: list[SyntheticPerson], prefix: str
 ) -> None:
@@ -104,21 +80,6 @@ async def load_company(
         return await processed(http, prefix + HR_EMPLOYEES) >= len(records)
 
     await until(all_in, 1800)
-
-
-async def enroll_directly(
-    stack: StackInfo, database: str, program_id: str, people: list[SyntheticPerson]
-) -> int:
-    client = make_client(MongoSettings(uri=stack.mongo_uri, database=database))
-    docs = [
-        to_document(enrollment_of(p, program_id, n), "enrollment_id")
-        for n, p in enumerate(people)
-        if p.role is not None
-    ]
-    for start in range(0, len(docs), 1000):
-        await client[database]["enrollments"].insert_many(docs[start : start + 1000])
-    await client.close()
-    return len(docs)
 
 
 async def engine_alone(stack: StackInfo, database: str, run: MatchingRun) -> dict[str, float]:

@@ -1,5 +1,5 @@
-"""What every benchmark here shares: the machine it ran on, throughput figures, and reading a
-live service's own count of the records it processed."""
+"""What every benchmark here shares: the machine it ran on, throughput figures, reading a live
+service's own count of the records it processed, and enrolling a company without HTTP."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tandem_devkit.embedded import StackInfo
+from tandem_pairing.domain.enrollment import Enrollment
+from tandem_pairing.service.commands import Enroll
+from tandem_servicekit.clock import SystemClock
+from tandem_servicekit.mongo import make_client
+from tandem_servicekit.repository import to_document
+from tandem_servicekit.settings import MongoSettings
+from tandem_simulation import SyntheticPerson
 
 
 def cpu_model() -> str:
@@ -61,3 +70,39 @@ async def processed(http: httpx.AsyncClient, topic: str) -> float:
         if line.startswith("tandem_consumer_records_total{") and counted:
             total += float(line.rsplit(" ", 1)[1]) if f'topic="{topic}"' in line else 0.0
     return total
+
+
+def enrollment_of(person: SyntheticPerson, program_id: str, n: int) -> Enrollment:
+    """What `POST .../enrollments` stores for this person (the same validation first)."""
+    cmd = Enroll.model_validate(person.enrollment_request())
+    mentor = person.role is not None and person.role.value == "mentor"
+    assert person.role is not None
+    return Enrollment.create(
+        enrollment_id=f"enr-bench-{n:07d}",
+        program_id=program_id,
+        employee_id=person.employee_id,
+        role=person.role,
+        expertise=tuple(cmd.expertise) if mentor else (),
+        goals=() if mentor else tuple(cmd.goals),
+        languages=tuple(cmd.languages),
+        availability=cmd.availability,
+        capacity=cmd.capacity if mentor else 1,
+        avoid_employee_ids=(),
+        preferred_employee_ids=(),
+        enrolled_at=SystemClock().now(),
+    )
+
+
+async def enroll_directly(  # set-up only: what is measured goes through the service
+    stack: StackInfo, database: str, program_id: str, people: list[SyntheticPerson]
+) -> int:
+    client = make_client(MongoSettings(uri=stack.mongo_uri, database=database))
+    docs = [
+        to_document(enrollment_of(p, program_id, n), "enrollment_id")
+        for n, p in enumerate(people)
+        if p.role is not None
+    ]
+    for start in range(0, len(docs), 1000):
+        await client[database]["enrollments"].insert_many(docs[start : start + 1000])
+    await client.close()
+    return len(docs)

@@ -129,10 +129,11 @@ class FakePairs(FakeRepository[Pair]):
         wanted = set(statuses)
         return self._where(lambda p: p.program_id == program_id and p.status in wanted)
 
-    async def supersede_proposals(
-        self, program_id: str, at: datetime, *, limit: int | None = None
-    ) -> int:
-        proposals = (await self.in_program(program_id, [PairStatus.PROPOSED]))[:limit]
+    async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
+        return await self.supersede_proposals(program_id, at)
+
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
+        proposals = await self.in_program(program_id, [PairStatus.PROPOSED])
         for pair in proposals:
             update = {"status": PairStatus.SUPERSEDED, "superseded_at": at}
             self.items[pair.pair_id] = pair.model_copy(update=update)

@@ -59,7 +59,8 @@ class MongoEmployees(MongoRepository[Employee]):
             find["department"] = query.department
         if query.manager_id is not None:
             find["manager_id"] = query.manager_id
-        return await self._page(find, sort="employee_id", paging=paging)
+        # `_id` is the employee id: the same order, and its index serves the sort.
+        return await self._page(find, sort="_id", paging=paging)
 
     async def reporting_to(self, roots: Iterable[str]) -> set[str]:
         """Walks down level by level (bounded)."""
@@ -170,26 +171,16 @@ class MongoPairs(MongoRepository[Pair]):
             sort="pair_id",
         )
 
-    async def supersede_proposals(
-        self, program_id: str, at: datetime, *, limit: int | None = None
-    ) -> int:
-        query: Document = {"program_id": program_id, "status": PairStatus.PROPOSED.value}
-        if limit is not None:  # the first `limit` by id: a range, not a list of ids
-            cursor = self._c.find(query, {"_id": 1}, session=self._s).sort("_id", 1)
-            last = await cursor.skip(limit - 1).limit(1).to_list()
-            if last:
-                query["_id"] = {"$lte": last[0]["_id"]}
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
         result = await self._c.update_many(
-            query,
-            {
-                "$set": {
-                    "status": PairStatus.SUPERSEDED.value,
-                    "superseded_at": at,
-                    "superseded_at" + MICROS: (at - EPOCH) // timedelta(microseconds=1),
-                }
-            },
-            session=self._s,
+            _open_proposals(program_id), _superseded(at), session=self._s
         )
+        return int(result.modified_count)
+
+    async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
+        """Outside the unit of work's transaction: one statement, each proposal changed on its
+        own (no transaction time limit, however many there are)."""
+        result = await self._c.update_many(_open_proposals(program_id), _superseded(at))
         return int(result.modified_count)
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]:
@@ -201,6 +192,20 @@ class MongoPairs(MongoRepository[Pair]):
         if query.employee_id is not None:
             find["$or"] = [{"mentor_id": query.employee_id}, {"mentee_id": query.employee_id}]
         return await self._page(find, sort="pair_id", paging=paging)
+
+
+def _open_proposals(program_id: str) -> Document:
+    return {"program_id": program_id, "status": PairStatus.PROPOSED.value}
+
+
+def _superseded(at: datetime) -> Document:
+    return {
+        "$set": {
+            "status": PairStatus.SUPERSEDED.value,
+            "superseded_at": at,
+            "superseded_at" + MICROS: (at - EPOCH) // timedelta(microseconds=1),
+        }
+    }
 
 
 class MongoRuns(MongoRepository[MatchingRun]):
@@ -272,6 +277,10 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db["employees"].create_index([("department", 1), ("employee_id", 1)])
     await db["enrollments"].create_index([("program_id", 1), ("employee_id", 1), ("status", 1)])
     await db["enrollments"].create_index([("employee_id", 1), ("status", 1)])
+    # Erasure replaces the person in others' wishes and in unmatched reports.
+    await db["enrollments"].create_index("avoid_employee_ids")
+    await db["enrollments"].create_index("preferred_employee_ids")
+    await db["run_unmatched"].create_index("employee_id")
     await db["pairs"].create_index([("program_id", 1), ("status", 1)])
     await db["pairs"].create_index("status")
     await db["pairs"].create_index([("mentor_id", 1), ("status", 1)])

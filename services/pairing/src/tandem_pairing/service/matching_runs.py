@@ -2,14 +2,13 @@
 
 The request only records the run (`queued`). The worker reads a consistent snapshot of the
 program in one read-only transaction and computes outside any transaction; meanwhile the
-previous run's open proposals are withdrawn. What can be written ahead goes in transactions of
-`WRITE_CHUNK` documents: those withdrawals and the unmatched report. The new pairs and their
-events are then inserted in one transaction (inserts only, the cheapest writes: about 16 s for
-50,000 pairs on the embedded database), which first re-checks what a concurrent change could
-have invalidated: the program is still open, its roster version (bumped by withdrawals,
-departures, erasures and the close) is the snapshot's, and no pair became active meanwhile.
-Otherwise the run starts again from a fresh snapshot, or fails after `MAX_ATTEMPTS`: it is never
-half-applied.
+previous run's open proposals are withdrawn. The unmatched report is written ahead in
+transactions of `WRITE_CHUNK` documents. The new pairs and their events are then inserted in
+one transaction (inserts only, the cheapest writes: about 16 s for 50,000 pairs on the embedded
+database), which first re-checks what a concurrent change could have invalidated: the program
+is still open, its roster version (bumped by withdrawals, departures, erasures and the close) is
+the snapshot's, and no pair became active meanwhile. Otherwise the run starts again from a fresh
+snapshot, or fails after `MAX_ATTEMPTS`: it is never half-applied.
 """
 
 from __future__ import annotations
@@ -353,19 +352,15 @@ async def _prepare(outcome: RunOutcome, worker: str, new_work: NewWork, lease: L
 
 async def _withdraw_previous(run: MatchingRun, new_work: NewWork) -> None:
     """A newer run is being computed: the previous run's open proposals are superseded (an
-    accept now answers 409), in small transactions. They do not touch the run's document, so
-    the lease renewals running meanwhile never conflict with them."""
+    accept now answers 409), in one statement outside any transaction, so no number of them
+    can outlast a transaction's time limit; it does not touch the run's document, so the lease
+    renewals running meanwhile never conflict with it."""
 
-    async def some() -> int:
+    async def withdraw() -> None:
         async with new_work() as uow:
-            done = await uow.pairs.supersede_proposals(
-                run.program_id, uow.clock.now(), limit=WRITE_CHUNK
-            )
-            await uow.commit()
-            return done
+            await uow.pairs.withdraw_proposals(run.program_id, uow.clock.now())
 
-    while await _retrying(some) == WRITE_CHUNK:
-        pass
+    await _retrying(withdraw)
 
 
 async def _publish(

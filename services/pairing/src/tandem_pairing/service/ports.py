@@ -125,11 +125,13 @@ class PairRepository(Protocol):
 
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]: ...
 
-    async def supersede_proposals(
-        self, program_id: str, at: datetime, *, limit: int | None = None
-    ) -> int:
-        """Mark the program's open proposals superseded (a new run replaces them); at most
-        `limit` of them (None: all); how many."""
+    async def supersede_proposals(self, program_id: str, at: datetime) -> int:
+        """Mark the program's open proposals superseded (a new run replaces them)."""
+        ...
+
+    async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
+        """Supersede them at once, not as part of this unit of work (not undone by a rollback;
+        for a newer run being computed, where tens of thousands would outlast a transaction)."""
         ...
 
     async def page_in(self, program_id: str, query: PairQuery, paging: Paging) -> Page[Pair]: ...
