@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools deploy-tools deploy-check
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-service bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools deploy-tools deploy-check
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ schemas: .venv/.synced ## regenerate the JSON Schemas of every event
 
 bench: .venv/.synced ## matching benchmark (prints its table)
 	$(RUN) python benchmarks/matching.py
+
+bench-service: .venv/.synced ## matching runs through the live pairing service's HTTP API, against the engine alone
+	$(RUN) python benchmarks/matching_service.py
 
 bench-hr: .venv/.synced ## HR ingest benchmark through the live pairing service (prints its tables)
 	$(RUN) python benchmarks/hr_ingest.py

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -204,16 +205,22 @@ def report(rows: list[dict[str, Any]]) -> None:
 @app.command()
 def main(
     size: Annotated[list[int] | None, typer.Option(help="company sizes (repeatable)")] = None,
+    auto_accept: Annotated[bool, typer.Option(help="pairs active at once (events)")] = False,
+    mongo_cache: Annotated[str, typer.Option(help="embedded database cache")] = "2G",
+    keep_log: Annotated[Path | None, typer.Option(help="copy the service's log here")] = None,
 ) -> None:
     sizes = size or [10_000]
+    PROGRAM["auto_accept"] = auto_accept
     rows = []
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
-        stack = start_stack(Path(tmp) / "stack", mongo_cache="2G")
+        stack = start_stack(Path(tmp) / "stack", mongo_cache=mongo_cache)
         try:
             for n in sizes:
                 rows.append(asyncio.run(bench(stack, Path(tmp), n)))
         finally:
             stop_stack(stack)
+            if keep_log is not None:
+                shutil.copy(Path(tmp) / "pairing.log", keep_log)
     report(rows)
 
 

@@ -6,20 +6,21 @@ hands a `FakePairingUnitOfWork` to a use case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tandem_contracts import Event
 from tandem_contracts.values import Availability
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.participants import reporting_chain
 from tandem_pairing.domain.programs import Program
-from tandem_pairing.domain.runs import MatchingRun, RunStage, RunStatus, UnmatchedEntry
+from tandem_pairing.domain.runs import MatchingRun, RunStatus, UnmatchedEntry
 from tandem_pairing.service.commands import RunMatching
 from tandem_pairing.service.matching_runs import execute_run, request_run
-from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
+from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery, RosterBusy
 from tandem_servicekit.auth import Principal
 from tandem_servicekit.clock import Clock
 from tandem_servicekit.repository import Page, Paging
@@ -98,13 +99,22 @@ class FakeRosters:
     def __init__(self) -> None:
         self.versions: dict[str, int] = {}
         self.pending: dict[str, str | None] = {}
+        self.locks: dict[str, str | None] = {}
 
     async def version(self, program_id: str) -> int:
         return self.versions.get(program_id, 0)
 
     async def bump(self, program_ids: Iterable[str]) -> None:
         for program_id in set(program_ids):
+            if self.locks.get(program_id):
+                raise RosterBusy(f"a run is publishing in {program_id}")
             self.versions[program_id] = self.versions.get(program_id, 0) + 1
+
+    async def publishing(self, program_id: str) -> str | None:
+        return self.locks.get(program_id)
+
+    async def set_publishing(self, program_id: str, run_id: str | None) -> None:
+        self.locks[program_id] = run_id
 
     async def pending_run(self, program_id: str) -> str | None:
         return self.pending.get(program_id)
@@ -128,6 +138,23 @@ class FakePairs(FakeRepository[Pair]):
     async def in_program(self, program_id: str, statuses: Iterable[PairStatus]) -> list[Pair]:
         wanted = set(statuses)
         return self._where(lambda p: p.program_id == program_id and p.status in wanted)
+
+    def __init__(self, tracker: ChangeTracker) -> None:
+        super().__init__(tracker)
+        self.staged: dict[str, list[tuple[Pair, tuple[Event, ...]]]] = {}
+
+    async def stage(self, run_id: str, pairs: Sequence[Pair], first: int) -> None:
+        self.staged.setdefault(run_id, []).extend((p, p.collect_new_events()) for p in pairs)
+
+    async def publish_staged(self, run_id: str, limit: int) -> tuple[int, list[Event]]:
+        waiting = self.staged.get(run_id, [])
+        moving, self.staged[run_id] = waiting[:limit], waiting[limit:]
+        for pair, _ in moving:
+            self.items[pair.pair_id] = pair
+        return len(moving), [e for _, events in moving for e in events]
+
+    async def discard_staged(self, run_id: str) -> int:
+        return len(self.staged.pop(run_id, []))
 
     async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
         return await self.supersede_proposals(program_id, at)
@@ -172,11 +199,7 @@ class FakeRuns(FakeRepository[MatchingRun]):
         if not found:
             return None
         run = found[0].model_copy(
-            update={
-                "status": RunStatus.RUNNING,
-                "stage": RunStage.LOADING,
-                "attempts": found[0].attempts + 1,
-            }
+            update={"status": RunStatus.RUNNING, "attempts": found[0].attempts + 1}
         )
         self.items[run.run_id] = run
         self.leases[run.run_id] = (worker, until)

@@ -3,6 +3,7 @@ take-over by another worker, one run per program, and what a failed run leaves (
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
@@ -11,12 +12,13 @@ import pytest
 
 from tandem_contracts.values import Role
 from tandem_pairing.domain.pairs import PairStatus
-from tandem_pairing.domain.runs import MAX_ATTEMPTS, MatchingRun, RunStatus
+from tandem_pairing.domain.runs import MAX_ATTEMPTS, MatchingRun, RunStage, RunStatus
+from tandem_pairing.service import matching_runs
 from tandem_pairing.service.commands import RunMatching
 from tandem_pairing.service.enrollment import enroll, withdraw
 from tandem_pairing.service.matching_runs import execute_run, request_run
 from tandem_pairing.service.pairs import decide_pair
-from tandem_pairing.service.ports import PairingUnitOfWork
+from tandem_pairing.service.ports import PairingUnitOfWork, RosterBusy
 from tandem_pairing.service.programs import close_program
 from tandem_servicekit.errors import Conflict
 
@@ -187,3 +189,42 @@ async def test_a_worker_whose_lease_ran_out_stops_and_the_new_holder_finishes() 
     done = await execute_run(taken, "fast", meddling(uow, nothing), lambda: FAR)
     assert (done.status, done.proposed) == (RunStatus.PROPOSED, 2)
     assert len(uow.pairs.items) == 2
+
+
+async def test_while_a_run_publishes_a_withdrawal_waits_and_a_new_worker_finishes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Publication moves pairs in chunks; it is locked against withdrawals (a retryable 503
+    or consumer retry), and a worker dying half-way leaves a run the next worker completes:
+    every pair once, every event once."""
+    monkeypatch.setattr(matching_runs, "WRITE_CHUNK", 1)
+    uow = work()
+    program_id = await program_of_two(uow)
+    x2 = await uow.enrollments.active_of(program_id, "x2")
+    assert x2 is not None
+    dying = True
+
+    async def dies_after_the_first_chunk(opened: int) -> None:
+        nonlocal dying
+        if dying and len(uow.pairs.items) == 1:
+            with pytest.raises(RosterBusy, match="publishing"):
+                await withdraw(program_id, x2.enrollment_id, person("x2"), uow)
+            dying = False
+            raise asyncio.CancelledError  # the worker's process is gone
+
+    queued = await request_run(program_id, RunMatching(), PM, uow)
+    claimed = await uow.runs.claim("dies", T, T + timedelta(seconds=1))
+    assert claimed is not None
+    soon = T + timedelta(seconds=1)
+    with pytest.raises(asyncio.CancelledError):
+        await execute_run(claimed, "dies", meddling(uow, dies_after_the_first_chunk), lambda: soon)
+    half = await uow.runs.get(queued.run_id)
+    assert half is not None
+    assert (half.status, half.stage) == (RunStatus.RUNNING, RunStage.PUBLISHING)
+    taken = await uow.runs.claim("next", T + timedelta(seconds=2), FAR)
+    assert taken is not None
+    done = await execute_run(taken, "next", meddling(uow, nothing), lambda: FAR)
+    assert (done.status, done.proposed, done.attempts) == (RunStatus.PROPOSED, 2, 2)
+    assert len(uow.pairs.items) == 2
+    assert uow.published_types().count("pair_created") == 2
+    await withdraw(program_id, x2.enrollment_id, person("x2"), uow)  # unlocked again

@@ -21,6 +21,7 @@ from tandem_contracts.events import (
 from tandem_contracts.examples import AT
 from tandem_devkit.runs import run_matching, wait_for_run
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S
+from tandem_pairing.service import matching_runs
 from tandem_pairing.service.ports import PairingUnitOfWork
 from tandem_servicekit.errors import is_transient
 from tandem_servicekit.testing import wait_until
@@ -451,3 +452,45 @@ async def test_a_withdrawal_and_a_run_publication_cannot_both_land(pairing: Pair
             await publish_after(publication)
     async with pairing.runtime.unit_of_work() as retry:
         assert await retry.rosters.version("prg-skew") == version + 1, "the retry sees it"
+
+
+async def test_a_run_publishes_in_chunks_with_every_event_once(
+    pairing: Pairing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the real database, with one pair per publication transaction: every pair and every
+    `PairCreated` once; a withdrawal while the program is locked is a retryable 503."""
+    monkeypatch.setattr(matching_runs, "WRITE_CHUNK", 1)
+    http = pairing.http
+    await pairing.publish_hr(
+        hired("h1", 1, department="IT"), hired("h2", 2, department="HR"), hired("k1", 7)
+    )
+    await pairing.publish_hr(hired("k2", 8, department="Legal"), hired("k3", 9))
+    await known(pairing, "h1", "h2", "k1", "k2", "k3")
+    program_id = await open_program(http, mentor_capacity=2)
+    await enroll(http, program_id, "h1", "mentor", capacity=2)
+    await enroll(http, program_id, "h2", "mentor", capacity=2)
+    enrolled = {}
+    for mentee in ("k1", "k2", "k3"):
+        enrolled[mentee] = (await enroll(http, program_id, mentee, "mentee")).json()
+    run = await run_matching(http, program_id)
+    assert run["proposed"] == 3
+    created = await pairing.pairing_events_of_type("pair_created.v1", at_least=3)
+    assert sorted(json.loads(r.value or b"{}")["mentee"]["employee_id"] for r in created) == [
+        "k1",
+        "k2",
+        "k3",
+    ]
+    assert not await pairing.runtime.db["staged_pairs"].count_documents({})
+    await pairing.runtime.db["program_rosters"].update_one(
+        {"_id": program_id}, {"$set": {"publishing": "run-elsewhere"}}
+    )
+    k3 = enrolled["k3"]["enrollment_id"]
+    busy = await http.post(f"/programs/{program_id}/enrollments/{k3}/withdraw")
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["retry-after"]
+    assert "run-elsewhere" in busy.json()["detail"]
+    await pairing.runtime.db["program_rosters"].update_one(
+        {"_id": program_id}, {"$set": {"publishing": None}}
+    )
+    done = await http.post(f"/programs/{program_id}/enrollments/{k3}/withdraw")
+    assert done.status_code == 200, done.text

@@ -14,7 +14,14 @@ from pydantic import BaseModel
 from pymongo.errors import DocumentTooLarge, OperationFailure, PyMongoError
 
 from tandem_servicekit.auth import Principal
-from tandem_servicekit.errors import Conflict, Forbidden, InvalidRequest, NotFound, is_transient
+from tandem_servicekit.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    TransientError,
+    is_transient,
+)
 from tandem_servicekit.repository import Paging
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
@@ -142,6 +149,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DocumentTooLarge)
     async def too_large(_: Request, exc: DocumentTooLarge) -> JSONResponse:
         return JSONResponse({"detail": "the resulting document is too large"}, status_code=413)
+
+    @app.exception_handler(TransientError)
+    async def busy(_: Request, exc: TransientError) -> JSONResponse:
+        """A state the service leaves within seconds by itself (nothing was stored): retry."""
+        return JSONResponse(
+            {"detail": str(exc) or RETRY_LATER}, status_code=503, headers={"Retry-After": "2"}
+        )
 
     @app.exception_handler(PyMongoError)
     async def database(_: Request, exc: PyMongoError) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
@@ -10,12 +10,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tandem_contracts import Event, model_for
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import SUPERSEDED_KEEP_S, Pair, PairStatus
 from tandem_pairing.domain.programs import Program
-from tandem_pairing.domain.runs import MatchingRun, RunStage, RunStatus, UnmatchedEntry
-from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery
+from tandem_pairing.domain.runs import MatchingRun, RunStatus, UnmatchedEntry
+from tandem_pairing.service.ports import EmployeeQuery, EnrollmentQuery, PairQuery, RosterBusy
 from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.repository import (
     EPOCH,
@@ -121,6 +122,10 @@ class MongoEnrollments(MongoRepository[Enrollment]):
         return await self._page(find, sort="enrollment_id", paging=paging)
 
 
+STAGED_PAIRS = "staged_pairs"
+"""A run's pairs between being computed and being published (with the events they recorded)."""
+
+
 class MongoRosters:
     """One small document per program (`program_rosters`), written by the transactions that
     must not interleave with a run's publication."""
@@ -134,9 +139,24 @@ class MongoRosters:
 
     async def bump(self, program_ids: Iterable[str]) -> None:
         for program_id in sorted(set(program_ids)):
+            publishing = await self.publishing(program_id)
+            if publishing is not None:
+                raise RosterBusy(
+                    f"matching run {publishing} is publishing its pairs in program "
+                    f"{program_id}; retry in a few seconds"
+                )
             await self._c.update_one(
                 {"_id": program_id}, {"$inc": {"version": 1}}, upsert=True, session=self._s
             )
+
+    async def publishing(self, program_id: str) -> str | None:
+        doc = await self._c.find_one({"_id": program_id}, session=self._s)
+        return doc.get("publishing") if doc else None
+
+    async def set_publishing(self, program_id: str, run_id: str | None) -> None:
+        await self._c.update_one(
+            {"_id": program_id}, {"$set": {"publishing": run_id}}, upsert=True, session=self._s
+        )
 
     async def pending_run(self, program_id: str) -> str | None:
         doc = await self._c.find_one({"_id": program_id}, session=self._s)
@@ -176,6 +196,48 @@ class MongoPairs(MongoRepository[Pair]):
             _open_proposals(program_id), _superseded(at), session=self._s
         )
         return int(result.modified_count)
+
+    @property
+    def _staged(self) -> AsyncCollection[Document]:
+        return self._c.database[STAGED_PAIRS]
+
+    async def stage(self, run_id: str, pairs: Sequence[Pair], first: int) -> None:
+        docs = [
+            {
+                "_id": pair.pair_id,
+                "run_id": run_id,
+                "seq": first + n,
+                "pair": to_document(pair, self.key),
+                "events": [
+                    {"type": e.event_type, "data": e.model_dump_json()}
+                    for e in pair.collect_new_events()
+                ],
+            }
+            for n, pair in enumerate(pairs)
+        ]
+        if docs:
+            await self._staged.insert_many(docs, session=self._s)
+
+    async def publish_staged(self, run_id: str, limit: int) -> tuple[int, list[Event]]:
+        cursor = self._staged.find({"run_id": run_id}, session=self._s).sort("seq", 1)
+        docs = await cursor.limit(limit).to_list()
+        if not docs:
+            return 0, []
+        await self._c.insert_many([d["pair"] for d in docs], session=self._s)
+        last = docs[-1]["seq"]
+        await self._staged.delete_many({"run_id": run_id, "seq": {"$lte": last}}, session=self._s)
+        events = []
+        for doc in docs:
+            for e in doc["events"]:
+                model = model_for(e["type"])
+                if model is None:  # written by this service: a type it knows
+                    raise RuntimeError(f"staged event of unknown type {e['type']}")
+                events.append(model.model_validate_json(e["data"]))
+        return len(docs), events
+
+    async def discard_staged(self, run_id: str) -> int:
+        result = await self._staged.delete_many({"run_id": run_id}, session=self._s)
+        return int(result.deleted_count)
 
     async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
         """Outside the unit of work's transaction: one statement, each proposal changed on its
@@ -226,7 +288,6 @@ class MongoRuns(MongoRepository[MatchingRun]):
             {
                 "$set": {
                     "status": RunStatus.RUNNING.value,
-                    "stage": RunStage.LOADING.value,
                     "worker": worker,
                     "lease_until": until,
                 },
@@ -289,6 +350,7 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     # Superseded proposals are history nobody acts on: MongoDB deletes them after a while
     # (TTL; the field is null on every other pair, which TTL ignores).
     await db["pairs"].create_index("superseded_at", expireAfterSeconds=SUPERSEDED_KEEP_S)
+    await db[STAGED_PAIRS].create_index([("run_id", 1), ("seq", 1)])
     await db["matching_runs"].create_index("program_id")
     await db["matching_runs"].create_index([("status", 1), ("created_at", 1)])
     await db["run_unmatched"].create_index("run_id")

@@ -34,6 +34,9 @@ class RunStage(StrEnum):
     LOADING = "loading"
     MATCHING = "matching"
     WRITING = "writing"
+    """Staging the result, out of sight."""
+    PUBLISHING = "publishing"
+    """Checked and locked: moving the result in (a worker taking over finishes this)."""
 
 
 PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)

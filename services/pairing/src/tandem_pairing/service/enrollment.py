@@ -95,6 +95,7 @@ async def withdraw_enrollments(
     """Withdraw each enrollment and end its active pairs in that program (`reason`)."""
     now = uow.clock.now()
     withdrawn = [e.withdraw(now) for e in enrollments]
+    await uow.rosters.bump(e.program_id for e in withdrawn)  # first: it may say "wait"
     people = {e.employee_id for e in withdrawn}
     programs_of = {(e.employee_id, e.program_id) for e in withdrawn}
     pairs = [
@@ -105,5 +106,4 @@ async def withdraw_enrollments(
     await end_pairs(uow, pairs, reason)
     for enrollment in withdrawn:
         await uow.enrollments.put(enrollment)
-    await uow.rosters.bump(e.program_id for e in withdrawn)
     return withdrawn

@@ -232,6 +232,8 @@ async def execute_run(
                 await _step(uow, run, worker, lease(), stage=RunStage.MATCHING)
                 await uow.commit()
 
+        if run.stage is RunStage.PUBLISHING:  # checked and locked by a worker that died
+            return await _moving_in(run, worker, new_work, lease, started=time.perf_counter())
         await _retrying(start)
         async with _renewing(run, worker, new_work, lease, renew_every_s):
             clock = time.perf_counter()
@@ -247,10 +249,9 @@ async def execute_run(
                 withdrawing.cancel()
         clock = time.perf_counter()
         timed = replace(outcome, run=outcome.run.model_copy(update={"snapshot_seconds": loaded}))
-        await _prepare(timed, worker, new_work, lease)
-        return await _retrying(
-            lambda: _publish(timed, snapshot, worker, new_work, lease, started=clock)
-        )
+        await _stage(timed, worker, new_work, lease)
+        locked = await _retrying(lambda: _lock(timed, snapshot, worker, new_work, lease))
+        return await _moving_in(locked, worker, new_work, lease, started=clock)
     except RunLost:
         log.info("matching run taken over by another worker", run_id=run.run_id)
         return run
@@ -328,15 +329,22 @@ async def _step(
             await uow.runs.put(current.model_copy(update=update))
 
 
-async def _prepare(outcome: RunOutcome, worker: str, new_work: NewWork, lease: LeaseClock) -> None:
-    """The unmatched report, in small transactions ahead of the result (shown once the run is
-    proposed, dropped if it fails)."""
+async def _stage(outcome: RunOutcome, worker: str, new_work: NewWork, lease: LeaseClock) -> None:
+    """The result out of sight, in small transactions: the pairs with their events, and the
+    unmatched report (shown once the run is proposed)."""
     run = outcome.run
 
     async def clean() -> None:  # what an earlier attempt of this run left behind
         async with new_work() as uow:
             await _step(uow, run, worker, lease(), stage=RunStage.WRITING)
+            await uow.pairs.discard_staged(run.run_id)
             await uow.unmatched.discard_of(run.run_id)
+            await uow.commit()
+
+    async def pairs(chunk: Sequence[Pair], first: int) -> None:
+        async with new_work() as uow:
+            await _step(uow, run, worker, lease())
+            await uow.pairs.stage(run.run_id, chunk, first)
             await uow.commit()
 
     async def unmatched(entries: Sequence[UnmatchedEntry]) -> None:
@@ -346,6 +354,9 @@ async def _prepare(outcome: RunOutcome, worker: str, new_work: NewWork, lease: L
             await uow.commit()
 
     await _retrying(clean)
+    for first in range(0, len(outcome.pairs), WRITE_CHUNK):
+        chunk = outcome.pairs[first : first + WRITE_CHUNK]
+        await _retrying(lambda: pairs(chunk, first))  # noqa: B023 - awaited at once
     for entries in _chunks(outcome.unmatched, WRITE_CHUNK):
         await _retrying(lambda: unmatched(entries))  # noqa: B023 - awaited at once
 
@@ -363,17 +374,12 @@ async def _withdraw_previous(run: MatchingRun, new_work: NewWork) -> None:
     await _retrying(withdraw)
 
 
-async def _publish(
-    outcome: RunOutcome,
-    snapshot: RunSnapshot,
-    worker: str,
-    new_work: NewWork,
-    lease: LeaseClock,
-    *,
-    started: float,
+async def _lock(
+    outcome: RunOutcome, snapshot: RunSnapshot, worker: str, new_work: NewWork, lease: LeaseClock
 ) -> MatchingRun:
-    """The new pairs and their events, all at once (inserts only: the cheapest writes), after
-    checking that nothing the result depends on changed since the snapshot."""
+    """The one check that matters, in one small transaction: nothing the result depends on
+    changed since the snapshot. Then the program is locked for what could invalidate it
+    (withdrawals, departures, erasures, the close wait) until the pairs are in."""
     run = outcome.run
     async with new_work() as uow:
         await _step(uow, run, worker, lease())
@@ -386,20 +392,72 @@ async def _publish(
         active = await uow.pairs.in_program(run.program_id, [PairStatus.ACTIVE])
         if not {p.pair_id for p in active} <= snapshot.active_pair_ids:
             raise StaleSnapshot("a proposal was accepted")
-        now = uow.clock.now()
-        await uow.pairs.supersede_proposals(run.program_id, now)  # any that came meanwhile
-        await uow.pairs.add_many(outcome.pairs)
-        done = run.model_copy(
-            update={
-                "status": RunStatus.PROPOSED,
-                "stage": None,
-                "finished_at": now,
-                "writing_seconds": time.perf_counter() - started,
-            }
-        )
-        await uow.runs.put(done)
-        await uow.rosters.set_pending_run(run.program_id, None)
+        await uow.pairs.supersede_proposals(run.program_id, uow.clock.now())  # any new ones
+        await uow.rosters.set_publishing(run.program_id, run.run_id)
+        locked = run.model_copy(update={"stage": RunStage.PUBLISHING})
+        await uow.runs.put(locked)
         await uow.commit()
+    return locked
+
+
+async def _moving_in(
+    run: MatchingRun, worker: str, new_work: NewWork, lease: LeaseClock, *, started: float
+) -> MatchingRun:
+    """Once locked, a run is never failed: after an error it is queued again as it is, and the
+    next worker to claim it carries on moving its pairs in."""
+    try:
+        return await _move_in(run, worker, new_work, lease, started=started)
+    except RunLost:
+        raise
+    except Exception as exc:
+        log.warning(
+            "matching run publication interrupted; queued to resume",
+            run_id=run.run_id,
+            error_class=type(exc).__name__,
+        )
+        with contextlib.suppress(Exception):  # else its lease runs out: the same, later
+            return await _retrying(lambda: _requeue(run, worker, new_work))
+        return run
+
+
+async def _move_in(
+    run: MatchingRun, worker: str, new_work: NewWork, lease: LeaseClock, *, started: float
+) -> MatchingRun:
+    """Move the staged pairs in, `WRITE_CHUNK` per transaction with their events; nothing can
+    fail the run any more, and a worker taking over carries on from where this one stopped."""
+
+    async def some() -> int:
+        async with new_work() as uow:
+            await _step(uow, run, worker, lease())
+            moved, events = await uow.pairs.publish_staged(run.run_id, WRITE_CHUNK)
+            for event in events:
+                uow.emit(event)
+            await uow.commit()
+            return moved
+
+    while await _retrying(some) == WRITE_CHUNK:
+        pass
+
+    async def finish() -> MatchingRun:
+        async with new_work() as uow:
+            await _step(uow, run, worker, lease())
+            current = await uow.runs.get(run.run_id) or run
+            now = uow.clock.now()
+            done = current.model_copy(
+                update={
+                    "status": RunStatus.PROPOSED,
+                    "stage": None,
+                    "finished_at": now,
+                    "writing_seconds": current.writing_seconds + time.perf_counter() - started,
+                }
+            )
+            await uow.runs.put(done)
+            await uow.rosters.set_publishing(run.program_id, None)
+            await uow.rosters.set_pending_run(run.program_id, None)
+            await uow.commit()
+            return done
+
+    done = await _retrying(finish)
     log.info(
         "matching run proposed",
         run_id=run.run_id,
@@ -413,7 +471,8 @@ async def _requeue(run: MatchingRun, worker: str, new_work: NewWork) -> Matching
     async with new_work() as uow:
         if await uow.runs.holder(run.run_id) != worker:
             return run
-        queued = run.model_copy(update={"status": RunStatus.QUEUED, "stage": None})
+        stage = run.stage if run.stage is RunStage.PUBLISHING else None  # resumed as it is
+        queued = run.model_copy(update={"status": RunStatus.QUEUED, "stage": stage})
         await uow.runs.put(queued)
         await uow.commit()
     return queued
@@ -430,6 +489,7 @@ async def _finish_failed(
     async with new_work() as uow:
         if await uow.runs.holder(run.run_id) != worker:
             return run
+        await uow.pairs.discard_staged(run.run_id)
         await uow.unmatched.discard_of(run.run_id)
         failed = run.model_copy(
             update={

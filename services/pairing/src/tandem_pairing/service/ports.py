@@ -6,16 +6,18 @@ checks both against them: a use case never sees a query language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from tandem_contracts import Event
 from tandem_pairing.domain.employees import Employee
 from tandem_pairing.domain.enrollment import Enrollment, EnrollmentStatus
 from tandem_pairing.domain.pairs import Pair, PairStatus
 from tandem_pairing.domain.programs import Program
 from tandem_pairing.domain.runs import MatchingRun, UnmatchedEntry
+from tandem_servicekit.errors import TransientError
 from tandem_servicekit.repository import Page, Paging
 from tandem_servicekit.uow import UnitOfWork
 
@@ -94,6 +96,11 @@ class EnrollmentRepository(Protocol):
     ) -> Page[Enrollment]: ...
 
 
+class RosterBusy(TransientError):
+    """A matching run is publishing its pairs in this program: a change that could invalidate
+    them waits (HTTP 503 with Retry-After; a consumer retries) until it is done, seconds."""
+
+
 class RosterRepository(Protocol):
     """Per program: a version that every change able to invalidate a computed run bumps (a
     withdrawal or departure, an erasure, the close), and the run in progress (one at a time).
@@ -101,7 +108,16 @@ class RosterRepository(Protocol):
     both landing."""
 
     async def version(self, program_id: str) -> int: ...
-    async def bump(self, program_ids: Iterable[str]) -> None: ...
+
+    async def bump(self, program_ids: Iterable[str]) -> None:
+        """Raises `RosterBusy` while a run publishes in one of the programs."""
+        ...
+
+    async def publishing(self, program_id: str) -> str | None:
+        """The run whose pairs are being published in the program, if any."""
+        ...
+
+    async def set_publishing(self, program_id: str, run_id: str | None) -> None: ...
     async def pending_run(self, program_id: str) -> str | None: ...
     async def set_pending_run(self, program_id: str, run_id: str | None) -> None: ...
 
@@ -128,6 +144,18 @@ class PairRepository(Protocol):
     async def supersede_proposals(self, program_id: str, at: datetime) -> int:
         """Mark the program's open proposals superseded (a new run replaces them)."""
         ...
+
+    async def stage(self, run_id: str, pairs: Sequence[Pair], first: int) -> None:
+        """Keep a run's pairs, with the events they recorded, out of sight (numbered from
+        `first`) until `publish_staged` moves them in."""
+        ...
+
+    async def publish_staged(self, run_id: str, limit: int) -> tuple[int, list[Event]]:
+        """Move the run's next `limit` staged pairs into the pairs; how many, and the events
+        they recorded (for this unit of work to emit)."""
+        ...
+
+    async def discard_staged(self, run_id: str) -> int: ...
 
     async def withdraw_proposals(self, program_id: str, at: datetime) -> int:
         """Supersede them at once, not as part of this unit of work (not undone by a rollback;

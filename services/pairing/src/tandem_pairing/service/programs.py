@@ -44,8 +44,8 @@ async def close_program(program_id: str, caller: Principal, uow: PairingUnitOfWo
     require_manager(caller, program)
     with as_conflict():
         program = program.close(uow.clock.now())
+    await uow.rosters.bump([program_id])  # first: a run publishing here makes it wait
     await uow.pairs.supersede_proposals(program_id, uow.clock.now())
-    await uow.rosters.bump([program_id])
     active = await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
     await end_pairs(uow, active, PairEndReason.COMPLETED)
     await uow.programs.put(program)
