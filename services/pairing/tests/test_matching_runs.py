@@ -198,6 +198,7 @@ async def test_while_a_run_publishes_a_withdrawal_waits_and_a_new_worker_finishe
     or consumer retry), and a worker dying half-way leaves a run the next worker completes:
     every pair once, every event once."""
     monkeypatch.setattr(matching_runs, "WRITE_CHUNK", 1)
+    monkeypatch.setattr(matching_runs, "DIRECT_LIMIT", 0)
     uow = work()
     program_id = await program_of_two(uow)
     x2 = await uow.enrollments.active_of(program_id, "x2")

@@ -460,6 +460,7 @@ async def test_a_run_publishes_in_chunks_with_every_event_once(
     """On the real database, with one pair per publication transaction: every pair and every
     `PairCreated` once; a withdrawal while the program is locked is a retryable 503."""
     monkeypatch.setattr(matching_runs, "WRITE_CHUNK", 1)
+    monkeypatch.setattr(matching_runs, "DIRECT_LIMIT", 0)
     http = pairing.http
     await pairing.publish_hr(
         hired("h1", 1, department="IT"), hired("h2", 2, department="HR"), hired("k1", 7)

@@ -40,6 +40,11 @@ class Aggregate(BaseModel):
         }
         return self.recording(event_type(**carried, **fields))
 
+    @property
+    def pending_events(self) -> tuple[Event, ...]:
+        """The events recorded and not yet collected (left in place)."""
+        return self._new_events
+
     def collect_new_events(self) -> tuple[Event, ...]:
         """The events recorded since the last collection, oldest first; clears them."""
         events, self._new_events = self._new_events, ()

@@ -2,13 +2,16 @@
 
 The request only records the run (`queued`). The worker reads a consistent snapshot of the
 program in one read-only transaction and computes outside any transaction; meanwhile the
-previous run's open proposals are withdrawn. The unmatched report is written ahead in
-transactions of `WRITE_CHUNK` documents. The new pairs and their events are then inserted in
-one transaction (inserts only, the cheapest writes: about 16 s for 50,000 pairs on the embedded
-database), which first re-checks what a concurrent change could have invalidated: the program
-is still open, its roster version (bumped by withdrawals, departures, erasures and the close) is
-the snapshot's, and no pair became active meanwhile. Otherwise the run starts again from a fresh
-snapshot, or fails after `MAX_ATTEMPTS`: it is never half-applied.
+previous run's open proposals are withdrawn. Every transaction after that is bounded: the
+unmatched report goes in `WRITE_CHUNK` entries at a time; a result of at most `DIRECT_LIMIT`
+documents is checked and written in one transaction; a larger one is staged out of sight in
+`WRITE_CHUNK`-pair transactions, checked and locked in one small transaction, then moved in
+`WRITE_CHUNK` pairs (with their events) at a time. The check is what a concurrent change could
+have invalidated: the program is still open, its roster version (bumped by withdrawals,
+departures, erasures and the close) is the snapshot's, and no pair became active meanwhile.
+Otherwise the run starts again from a fresh snapshot, or fails after `MAX_ATTEMPTS`: a result is
+never half-applied. While a locked result moves in, the changes that bump the version wait
+(`RosterBusy`); a worker that dies then leaves a run the next worker finishes.
 """
 
 from __future__ import annotations
@@ -47,7 +50,11 @@ from tandem_servicekit.logging import get_logger
 log = get_logger("tandem.pairing.runs")
 
 WRITE_CHUNK = 1000
-"""Documents per transaction where a run's writes can be split."""
+"""Pairs (with their events) per transaction when a result is staged and moved in."""
+DIRECT_LIMIT = 5000
+"""Results of at most this many documents (pairs and their events) are written in one
+transaction; larger ones are staged and moved in `WRITE_CHUNK` at a time. (A single transaction
+of 10,000 pairs and their events did not fit the embedded database's 256 MB cache.)"""
 
 T = TypeVar("T")
 NewWork = Callable[[], AbstractAsyncContextManager[PairingUnitOfWork]]
@@ -249,6 +256,11 @@ async def execute_run(
                 withdrawing.cancel()
         clock = time.perf_counter()
         timed = replace(outcome, run=outcome.run.model_copy(update={"snapshot_seconds": loaded}))
+        if _documents(timed) <= DIRECT_LIMIT:
+            await _stage(timed, worker, new_work, lease, pairs_too=False)
+            return await _retrying(
+                lambda: _publish_directly(timed, snapshot, worker, new_work, lease, clock)
+            )
         await _stage(timed, worker, new_work, lease)
         locked = await _retrying(lambda: _lock(timed, snapshot, worker, new_work, lease))
         return await _moving_in(locked, worker, new_work, lease, started=clock)
@@ -329,9 +341,21 @@ async def _step(
             await uow.runs.put(current.model_copy(update=update))
 
 
-async def _stage(outcome: RunOutcome, worker: str, new_work: NewWork, lease: LeaseClock) -> None:
-    """The result out of sight, in small transactions: the pairs with their events, and the
-    unmatched report (shown once the run is proposed)."""
+def _documents(outcome: RunOutcome) -> int:
+    """What publishing the pairs writes: each pair and each event it recorded."""
+    return sum(1 + len(p.pending_events) for p in outcome.pairs)
+
+
+async def _stage(
+    outcome: RunOutcome,
+    worker: str,
+    new_work: NewWork,
+    lease: LeaseClock,
+    *,
+    pairs_too: bool = True,
+) -> None:
+    """The result out of sight, in small transactions: the unmatched report (shown once the
+    run is proposed) and, unless they go in directly, the pairs with their events."""
     run = outcome.run
 
     async def clean() -> None:  # what an earlier attempt of this run left behind
@@ -354,7 +378,7 @@ async def _stage(outcome: RunOutcome, worker: str, new_work: NewWork, lease: Lea
             await uow.commit()
 
     await _retrying(clean)
-    for first in range(0, len(outcome.pairs), WRITE_CHUNK):
+    for first in range(0, len(outcome.pairs) if pairs_too else 0, WRITE_CHUNK):
         chunk = outcome.pairs[first : first + WRITE_CHUNK]
         await _retrying(lambda: pairs(chunk, first))  # noqa: B023 - awaited at once
     for entries in _chunks(outcome.unmatched, WRITE_CHUNK):
@@ -382,22 +406,63 @@ async def _lock(
     (withdrawals, departures, erasures, the close wait) until the pairs are in."""
     run = outcome.run
     async with new_work() as uow:
-        await _step(uow, run, worker, lease())
-        try:
-            await open_program_for(run.program_id, "matching", uow)
-        except Conflict as exc:
-            raise RunRejected(f"{exc} (it changed during the run)") from exc
-        if await uow.rosters.version(run.program_id) != snapshot.roster_version:
-            raise StaleSnapshot("a participant withdrew or left")
-        active = await uow.pairs.in_program(run.program_id, [PairStatus.ACTIVE])
-        if not {p.pair_id for p in active} <= snapshot.active_pair_ids:
-            raise StaleSnapshot("a proposal was accepted")
-        await uow.pairs.supersede_proposals(run.program_id, uow.clock.now())  # any new ones
+        await _still_valid(uow, run, snapshot, worker, lease())
         await uow.rosters.set_publishing(run.program_id, run.run_id)
         locked = run.model_copy(update={"stage": RunStage.PUBLISHING})
         await uow.runs.put(locked)
         await uow.commit()
     return locked
+
+
+async def _still_valid(
+    uow: PairingUnitOfWork,
+    run: MatchingRun,
+    snapshot: RunSnapshot,
+    worker: str,
+    lease_until: datetime,
+) -> None:
+    """Nothing the result depends on changed since the snapshot (else `StaleSnapshot`); the
+    program's open proposals that appeared meanwhile (normally none) are superseded."""
+    await _step(uow, run, worker, lease_until)
+    try:
+        await open_program_for(run.program_id, "matching", uow)
+    except Conflict as exc:
+        raise RunRejected(f"{exc} (it changed during the run)") from exc
+    if await uow.rosters.version(run.program_id) != snapshot.roster_version:
+        raise StaleSnapshot("a participant withdrew or left")
+    active = await uow.pairs.in_program(run.program_id, [PairStatus.ACTIVE])
+    if not {p.pair_id for p in active} <= snapshot.active_pair_ids:
+        raise StaleSnapshot("a proposal was accepted")
+    await uow.pairs.supersede_proposals(run.program_id, uow.clock.now())
+
+
+async def _publish_directly(
+    outcome: RunOutcome,
+    snapshot: RunSnapshot,
+    worker: str,
+    new_work: NewWork,
+    lease: LeaseClock,
+    started: float,
+) -> MatchingRun:
+    """A result of at most `DIRECT_LIMIT` documents: checked and written in one transaction
+    (half the writes of staging, still well inside a transaction's bounds)."""
+    run = outcome.run
+    async with new_work() as uow:
+        await _still_valid(uow, run, snapshot, worker, lease())
+        await uow.pairs.add_many(outcome.pairs)
+        done = run.model_copy(
+            update={
+                "status": RunStatus.PROPOSED,
+                "stage": None,
+                "finished_at": uow.clock.now(),
+                "writing_seconds": time.perf_counter() - started,
+            }
+        )
+        await uow.runs.put(done)
+        await uow.rosters.set_pending_run(run.program_id, None)
+        await uow.commit()
+    log.info("matching run proposed", run_id=run.run_id, proposed=done.proposed)
+    return done
 
 
 async def _moving_in(
