@@ -13,8 +13,9 @@ process (`python -m tandem_pairing`, as deployed), fed over Kafka like an HR sys
 3. Batch consumption (the default): hires then updates, timed from the first record sent until
    the service's own `/metrics` count every one of them as processed. First-call: until the
    first record is processed; steady state: the rate over the rest.
-4. Growth: 2,000 hires and 2,000 updates into an empty projection, then the same events into
-   one already holding a company of `--grown-size` employees, half of them enrolled and matched
+4. Growth: 2,000 hires (people who manage nobody yet) and 2,000 updates into an empty
+   projection, then the same events into one already holding a company of `--grown-size`
+   employees, half of them enrolled and matched
    into active pairs (enrollments written straight into the database, matched over HTTP): the
    per-event rate must not fall with the data (every handler query has an index).
 5. Departures of mentees in active pairs (matched over HTTP beforehand): the time from sending
@@ -26,6 +27,7 @@ process (`python -m tandem_pairing`, as deployed), fed over Kafka like an HR sys
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import statistics
@@ -35,9 +37,17 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
+import pymongo
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from measure import Throughput, cpu_model, enroll_directly, processed, until
+from measure import (
+    Throughput,
+    cpu_model,
+    enroll_directly,
+    open_bench_program,
+    processed,
+    until,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -50,7 +60,7 @@ from tandem_devkit.services import ServiceSet, start_services, wait_ready
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile
-from tandem_simulation import TOPIC_NAMES, SyntheticPerson, company
+from tandem_simulation import SyntheticPerson, company
 
 app = typer.Typer(add_completion=False)
 console = Console(width=160)
@@ -71,6 +81,12 @@ class Bench:
         return [ProducerRecord.of(encode(e, source="/hr/bench"), prefix) for e in events]
 
     def start_pairing(self, batch_max_records: int) -> tuple[ServiceSet, str]:
+        if self.runs:  # the embedded database is in memory: each case starts with room
+            client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
+                self.stack.mongo_uri
+            )
+            with client, contextlib.suppress(pymongo.errors.PyMongoError):
+                client.drop_database(f"tandem_pairing_bench{self.runs}")
         self.runs += 1
         prefix = f"bench{self.runs}."
         env = {"TANDEM_PAIRING_CONSUMER__BATCH_MAX_RECORDS": str(batch_max_records)}
@@ -218,22 +234,6 @@ class Bench:
             skip += 1000
             if skip >= page["total"]:
                 return sorted(mentees)
-
-
-async def open_bench_program(http: httpx.AsyncClient, *, auto_accept: bool) -> str:
-    program = {
-        "name": "Bench",
-        "starts_on": "2027-01-11",
-        "ends_on": "2027-07-09",
-        "duration_weeks": 26,
-        "session_minutes": 45,
-        "topics": list(TOPIC_NAMES),
-        "mentor_capacity": 2,
-        "auto_accept": auto_accept,
-    }
-    program_id: str = (await http.post("/programs", json=program)).json()["program_id"]
-    (await http.post(f"/programs/{program_id}/open")).raise_for_status()
-    return program_id
 
 
 class EndedReader:
@@ -407,7 +407,11 @@ async def run(
     results.append(await bench.ingest("pairing, batches of up to 500", all_events, 500))
     console.print(f"batched done: {results[-1].rate:,.0f} events/s")
     big = company(grown_size + 2_000, seed=SEED + 2)
-    base, fresh = big[:grown_size], big[grown_size:]
+    # The new hires manage nobody yet: leaves of the company's tree.
+    managers = {p.manager_id for p in big}
+    fresh = [p for p in big if p.employee_id not in managers][-2_000:]
+    hired_later = {p.employee_id for p in fresh}
+    base = [p for p in big if p.employee_id not in hired_later]
     fresh_events: list[Event] = [p.hr_event() for p in fresh] + updates_of(fresh, 2_000)
     results.append(
         await bench.ingest("2,000 hires + 2,000 updates, empty database", fresh_events, 500)

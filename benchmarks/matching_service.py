@@ -33,7 +33,7 @@ from typing import Annotated, Any
 import httpx
 import numba
 import typer
-from measure import cpu_model, enroll_directly, processed, until
+from measure import cpu_model, enroll_directly, open_bench_program, processed, until
 from rich.console import Console
 from rich.table import Table
 
@@ -50,21 +50,11 @@ from tandem_servicekit.clock import SystemClock
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, MongoSettings, Profile
-from tandem_simulation import TOPIC_NAMES, SyntheticPerson, company
+from tandem_simulation import SyntheticPerson, company
 
 app = typer.Typer(add_completion=False)
 console = Console(width=160)
 SEED = 7
-PROGRAM = {
-    "name": "Bench",
-    "starts_on": "2027-01-11",
-    "ends_on": "2027-07-09",
-    "duration_weeks": 26,
-    "session_minutes": 45,
-    "topics": list(TOPIC_NAMES),
-    "mentor_capacity": 2,
-    "auto_accept": False,
-}
 
 
 async def load_company(
@@ -116,7 +106,7 @@ async def through_http(http: httpx.AsyncClient, program_id: str) -> tuple[float,
     return time.perf_counter() - started, run
 
 
-async def bench(stack: StackInfo, workdir: Path, size: int) -> dict[str, Any]:
+async def bench(stack: StackInfo, workdir: Path, size: int, auto_accept: bool) -> dict[str, Any]:
     people = company(size, seed=SEED)
     database = f"tandem_pairing_bench{size}"
     running = start_services(
@@ -135,8 +125,7 @@ async def bench(stack: StackInfo, workdir: Path, size: int) -> dict[str, Any]:
             started = time.perf_counter()
             await load_company(stack, http, people, f"bench{size}.")
             console.print(f"{size:,} employees projected in {time.perf_counter() - started:.1f} s")
-            program_id = (await http.post("/programs", json=PROGRAM)).json()["program_id"]
-            (await http.post(f"/programs/{program_id}/open")).raise_for_status()
+            program_id = await open_bench_program(http, auto_accept=auto_accept)
             enrolled = await enroll_directly(stack, database, program_id, people)
             first_s, first = await through_http(http, program_id)
             console.print(f"first run through HTTP: {first_s:.2f} s")
@@ -210,13 +199,12 @@ def main(
     keep_log: Annotated[Path | None, typer.Option(help="copy the service's log here")] = None,
 ) -> None:
     sizes = size or [10_000]
-    PROGRAM["auto_accept"] = auto_accept
     rows = []
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
         stack = start_stack(Path(tmp) / "stack", mongo_cache=mongo_cache)
         try:
             for n in sizes:
-                rows.append(asyncio.run(bench(stack, Path(tmp), n)))
+                rows.append(asyncio.run(bench(stack, Path(tmp), n, auto_accept)))
         finally:
             stop_stack(stack)
             if keep_log is not None:

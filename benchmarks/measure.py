@@ -19,7 +19,7 @@ from tandem_servicekit.clock import SystemClock
 from tandem_servicekit.mongo import make_client
 from tandem_servicekit.repository import to_document
 from tandem_servicekit.settings import MongoSettings
-from tandem_simulation import SyntheticPerson
+from tandem_simulation import TOPIC_NAMES, SyntheticPerson
 
 
 def cpu_model() -> str:
@@ -106,3 +106,19 @@ async def enroll_directly(  # set-up only: what is measured goes through the ser
         await client[database]["enrollments"].insert_many(docs[start : start + 1000])
     await client.close()
     return len(docs)
+
+
+async def open_bench_program(http: httpx.AsyncClient, *, auto_accept: bool) -> str:
+    program = {
+        "name": "Bench",
+        "starts_on": "2027-01-11",
+        "ends_on": "2027-07-09",
+        "duration_weeks": 26,
+        "session_minutes": 45,
+        "topics": list(TOPIC_NAMES),
+        "mentor_capacity": 2,
+        "auto_accept": auto_accept,
+    }
+    program_id: str = (await http.post("/programs", json=program)).json()["program_id"]
+    (await http.post(f"/programs/{program_id}/open")).raise_for_status()
+    return program_id

@@ -134,7 +134,7 @@ class MongoRosters:
         self._c, self._s = collection, session
 
     async def version(self, program_id: str) -> int:
-        doc = await self._c.find_one({"_id": program_id}, session=self._s)
+        doc = await self._c.find_one({"_id": program_id}, {"version": 1}, session=self._s)
         return int(doc.get("version", 0)) if doc else 0
 
     async def bump(self, program_ids: Iterable[str]) -> None:
@@ -150,21 +150,25 @@ class MongoRosters:
             )
 
     async def publishing(self, program_id: str) -> str | None:
-        doc = await self._c.find_one({"_id": program_id}, session=self._s)
-        return doc.get("publishing") if doc else None
+        return await self._get(program_id, "publishing")
 
     async def set_publishing(self, program_id: str, run_id: str | None) -> None:
-        await self._c.update_one(
-            {"_id": program_id}, {"$set": {"publishing": run_id}}, upsert=True, session=self._s
-        )
+        await self._set(program_id, "publishing", run_id)
 
     async def pending_run(self, program_id: str) -> str | None:
-        doc = await self._c.find_one({"_id": program_id}, session=self._s)
-        return doc.get("pending_run") if doc else None
+        return await self._get(program_id, "pending_run")
 
     async def set_pending_run(self, program_id: str, run_id: str | None) -> None:
+        await self._set(program_id, "pending_run", run_id)
+
+    async def _get(self, program_id: str, field: str) -> str | None:
+        doc = await self._c.find_one({"_id": program_id}, {field: 1}, session=self._s)
+        value = doc.get(field) if doc else None
+        return str(value) if value is not None else None
+
+    async def _set(self, program_id: str, field: str, value: str | None) -> None:
         await self._c.update_one(
-            {"_id": program_id}, {"$set": {"pending_run": run_id}}, upsert=True, session=self._s
+            {"_id": program_id}, {"$set": {field: value}}, upsert=True, session=self._s
         )
 
 
