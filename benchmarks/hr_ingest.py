@@ -46,6 +46,7 @@ from measure import (
     enroll_directly,
     open_bench_program,
     processed,
+    published,
     until,
 )
 from rich.console import Console
@@ -196,7 +197,16 @@ class Bench:
                 database = f"tandem_pairing_bench{self.runs}"
                 await enroll_directly(self.stack, database, program_id, base)
                 run = await run_matching(http, program_id, timeout_s=1200)
-                console.print(f"grown database: {len(base):,} employees, {run['proposed']:,} pairs")
+                drained = time.monotonic()
+
+                async def relayed() -> bool:  # the run's PairCreated events are out
+                    return await published(http) >= int(run["proposed"])
+
+                await until(relayed, 1200)
+                console.print(
+                    f"grown database: {len(base):,} employees, {run['proposed']:,} pairs "
+                    f"(their events relayed in {time.monotonic() - drained:.1f} s)"
+                )
                 records = self.records_of(events, prefix)
                 started = time.monotonic()
                 await publisher.send_many(records)

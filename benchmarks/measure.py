@@ -61,6 +61,15 @@ async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 3600) -
     raise TimeoutError("the service did not get there in time")
 
 
+async def published(http: httpx.AsyncClient) -> float:
+    """Records the service's outbox relay has published, from its own `/metrics`."""
+    total = 0.0
+    for line in (await http.get("/metrics")).text.splitlines():
+        if line.startswith("tandem_outbox_published_records_total{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 async def processed(http: httpx.AsyncClient, topic: str) -> float:
     """Records of `topic` the service counts as processed (or skipped as duplicates), from its
     own `/metrics`."""

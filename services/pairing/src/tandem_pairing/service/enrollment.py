@@ -104,6 +104,5 @@ async def withdraw_enrollments(
         if (p.mentor_id, p.program_id) in programs_of or (p.mentee_id, p.program_id) in programs_of
     ]
     await end_pairs(uow, pairs, reason)
-    for enrollment in withdrawn:
-        await uow.enrollments.put(enrollment)
+    await uow.enrollments.put_many(withdrawn)
     return withdrawn

@@ -25,11 +25,10 @@ async def end_pairs(
 
 async def terms_for(pair: Pair, program: Program, uow: PairingUnitOfWork) -> PairTerms | None:
     """The pair's terms while both enrollments are active; None once a side has withdrawn."""
-    enrollments = await uow.enrollments.active_in(pair.program_id)
-    by_id = {e.enrollment_id: e for e in enrollments}
+    by_id = await uow.enrollments.get_many([pair.mentor_enrollment_id, pair.mentee_enrollment_id])
     mentor = by_id.get(pair.mentor_enrollment_id)
     mentee = by_id.get(pair.mentee_enrollment_id)
-    if mentor is None or mentee is None:
+    if mentor is None or mentee is None or not (mentor.active and mentee.active):
         return None
     return pair_terms(program, mentor, mentee, uow.clock.today())
 
