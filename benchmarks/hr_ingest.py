@@ -45,8 +45,8 @@ from measure import (
     cpu_model,
     enroll_directly,
     open_bench_program,
+    outbox_drained,
     processed,
-    published,
     until,
 )
 from rich.console import Console
@@ -199,10 +199,7 @@ class Bench:
                 run = await run_matching(http, program_id, timeout_s=1200)
                 drained = time.monotonic()
 
-                async def relayed() -> bool:  # the run's PairCreated events are out
-                    return await published(http) >= int(run["proposed"])
-
-                await until(relayed, 1200)
+                await until(lambda: outbox_drained(self.stack, database), 1200)
                 console.print(
                     f"grown database: {len(base):,} employees, {run['proposed']:,} pairs "
                     f"(their events relayed in {time.monotonic() - drained:.1f} s)"

@@ -61,13 +61,13 @@ async def until(check: Callable[[], Awaitable[bool]], timeout_s: float = 3600) -
     raise TimeoutError("the service did not get there in time")
 
 
-async def published(http: httpx.AsyncClient) -> float:
-    """Records the service's outbox relay has published, from its own `/metrics`."""
-    total = 0.0
-    for line in (await http.get("/metrics")).text.splitlines():
-        if line.startswith("tandem_outbox_published_records_total{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+async def outbox_drained(stack: StackInfo, database: str) -> bool:
+    """Whether the service's outbox relay has published everything committed so far."""
+    client = make_client(MongoSettings(uri=stack.mongo_uri, database=database))
+    try:
+        return await client[database]["outbox"].count_documents({"published_at": None}) == 0
+    finally:
+        await client.close()
 
 
 async def processed(http: httpx.AsyncClient, topic: str) -> float:
