@@ -27,7 +27,6 @@ process (`python -m tandem_pairing`, as deployed), fed over Kafka like an HR sys
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import platform
 import statistics
@@ -37,7 +36,6 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
-import pymongo
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from measure import (
@@ -83,12 +81,6 @@ class Bench:
         return [ProducerRecord.of(encode(e, source="/hr/bench"), prefix) for e in events]
 
     def start_pairing(self, batch_max_records: int) -> tuple[ServiceSet, str]:
-        if self.runs:  # the embedded database is in memory: each case starts with room
-            client: pymongo.MongoClient[dict[str, object]] = pymongo.MongoClient(
-                self.stack.mongo_uri
-            )
-            with client, contextlib.suppress(pymongo.errors.PyMongoError):
-                client.drop_database(f"tandem_pairing_bench{self.runs}")
         self.runs += 1
         prefix = f"bench{self.runs}."
         env = {"TANDEM_PAIRING_CONSUMER__BATCH_MAX_RECORDS": str(batch_max_records)}
@@ -368,10 +360,24 @@ def main(
     grown_size: Annotated[
         int, typer.Option(help="employees already stored for the growth comparison")
     ] = 20_000,
+    departures_only: Annotated[
+        bool, typer.Option(help="only the departure cases, on a stack of their own")
+    ] = False,
 ) -> None:
     console.print(
         f"CPU: {cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
     )
+    if departures_only:
+        with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
+            stack = start_stack(Path(tmp) / "stack")
+            try:
+                latencies = asyncio.run(
+                    departure_cases(Bench(stack, Path(tmp)), company_size, departures)
+                )
+            finally:
+                stop_stack(stack)
+        report([], latencies)
+        return
     people = company(hires, seed=SEED)
     hr_events: list[Event] = [p.hr_event() for p in people]
     all_events = hr_events + updates_of(people, updates)
@@ -444,19 +450,25 @@ async def run(
     console.print(f"per-record done: {results[-1].rate:,.0f} events/s")
     results.append(await bench.ingest("pairing, batches of up to 500", all_events, 500))
     console.print(f"batched done: {results[-1].rate:,.0f} events/s")
+    latencies = await departure_cases(bench, company_size, departures)
+    return results, latencies
+
+
+async def departure_cases(
+    bench: Bench, company_size: int, departures: int
+) -> dict[str, list[float]]:
     matched = company(company_size, seed=SEED + 1)
-    latencies = {
+    return {
         "idle, 10/s": await bench.departures(matched, departures, []),
         "idle, a burst of 300 at once": await bench.departures(matched, 300, [], rate=None),
         "during a bulk load, 10/s": await bench.departures(
             matched, departures, updates_of(matched, 20_000)
         ),
     }
-    return results, latencies
 
 
 def report(results: list[Throughput], latencies: dict[str, list[float]]) -> None:
-    baseline = results[0].rate
+    baseline = results[0].rate if results else float("nan")
     table = Table(title="HR ingest into the pairing projection (embedded stack, this machine)")
     for column in (
         "path",
