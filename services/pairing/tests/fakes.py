@@ -144,13 +144,14 @@ class FakePairs(FakeRepository[Pair]):
         self.staged: dict[str, list[tuple[Pair, tuple[Event, ...]]]] = {}
 
     async def stage(self, run_id: str, pairs: Sequence[Pair], first: int) -> None:
-        self.staged.setdefault(run_id, []).extend((p, p.collect_new_events()) for p in pairs)
+        self.staged.setdefault(run_id, []).extend((p, p.pending_events) for p in pairs)
 
     async def publish_staged(self, run_id: str, limit: int) -> tuple[int, list[Event]]:
         waiting = self.staged.get(run_id, [])
         moving, self.staged[run_id] = waiting[:limit], waiting[limit:]
-        for pair, _ in moving:
-            self.items[pair.pair_id] = pair
+        for pair, _ in moving:  # stored as loaded from a database: no pending events
+            self.items[pair.pair_id] = pair.model_copy()
+            self.items[pair.pair_id].collect_new_events()
         return len(moving), [e for _, events in moving for e in events]
 
     async def discard_staged(self, run_id: str) -> int:

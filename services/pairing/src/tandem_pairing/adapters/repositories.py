@@ -212,9 +212,9 @@ class MongoPairs(MongoRepository[Pair]):
                 "run_id": run_id,
                 "seq": first + n,
                 "pair": to_document(pair, self.key),
+                # Read, not collected: a retried chunk stages the same events again.
                 "events": [
-                    {"type": e.event_type, "data": e.model_dump_json()}
-                    for e in pair.collect_new_events()
+                    {"type": e.event_type, "data": e.model_dump_json()} for e in pair.pending_events
                 ],
             }
             for n, pair in enumerate(pairs)

@@ -449,7 +449,8 @@ async def _publish_directly(
     run = outcome.run
     async with new_work() as uow:
         await _still_valid(uow, run, snapshot, worker, lease())
-        await uow.pairs.add_many(outcome.pairs)
+        # Copies: committing collects their events, and a retried attempt needs them again.
+        await uow.pairs.add_many(p.model_copy() for p in outcome.pairs)
         done = run.model_copy(
             update={
                 "status": RunStatus.PROPOSED,
