@@ -489,6 +489,7 @@ async def test_a_run_publishes_in_chunks_with_every_event_once(
     busy = await http.post(f"/programs/{program_id}/enrollments/{k3}/withdraw")
     assert busy.status_code == 503, busy.text
     assert busy.headers["retry-after"]
+    assert "x-tandem-retryable" not in busy.headers, "the internal marker never leaves"
     assert "run-elsewhere" in busy.json()["detail"]
     await pairing.runtime.db["program_rosters"].update_one(
         {"_id": program_id}, {"$set": {"publishing": None}}

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
-from pymongo.errors import DocumentTooLarge, OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, DocumentTooLarge, OperationFailure, PyMongoError
 
 from tandem_servicekit.auth import Principal
 from tandem_servicekit.errors import (
@@ -23,6 +23,7 @@ from tandem_servicekit.errors import (
     is_transient,
 )
 from tandem_servicekit.repository import Paging
+from tandem_servicekit.retrying import RETRY_MARKER
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 RETRY_LATER = "temporarily unavailable or changed concurrently; nothing was stored, retry"
@@ -154,7 +155,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def busy(_: Request, exc: TransientError) -> JSONResponse:
         """A state the service leaves within seconds by itself (nothing was stored): retry."""
         return JSONResponse(
-            {"detail": str(exc) or RETRY_LATER}, status_code=503, headers={"Retry-After": "2"}
+            {"detail": str(exc) or RETRY_LATER},
+            status_code=503,
+            headers={"Retry-After": "2", RETRY_MARKER.decode(): "1"},
         )
 
     @app.exception_handler(PyMongoError)
@@ -164,9 +167,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return await too_large(_, DocumentTooLarge(str(exc)))
         if not is_transient(exc):
             raise exc
-        unknown = exc.has_error_label("UnknownTransactionCommitResult")
-        return JSONResponse(
-            {"detail": COMMIT_UNKNOWN if unknown else RETRY_LATER},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
+        if exc.has_error_label("UnknownTransactionCommitResult"):
+            return JSONResponse(
+                {"detail": COMMIT_UNKNOWN}, status_code=503, headers={"Retry-After": "1"}
+            )
+        headers = {"Retry-After": "1"}
+        if not isinstance(exc, ConnectionFailure):  # a lost race, not an outage: run it again
+            headers[RETRY_MARKER.decode()] = "1"
+        return JSONResponse({"detail": RETRY_LATER}, status_code=503, headers=headers)

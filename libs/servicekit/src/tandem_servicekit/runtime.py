@@ -46,6 +46,7 @@ from tandem_servicekit.middleware import LogContextMiddleware
 from tandem_servicekit.mongo import Document, make_client
 from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
+from tandem_servicekit.retrying import ConflictRetry
 from tandem_servicekit.settings import ServiceSettings, unknown_variables
 from tandem_servicekit.topics_admin import MissingTopics, ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
@@ -371,6 +372,7 @@ class ServiceRuntime(Generic[U]):
             lifespan=lifespan,
             responses=ERROR_RESPONSES,
         )
+        app.add_middleware(ConflictRetry, budget_s=self.settings.http.conflict_retry_s)
         app.add_middleware(RequestGuard, max_body_bytes=self.settings.http.max_body_bytes)
         app.add_middleware(AuthGuard, settings=self.settings.auth)
         document_bearer_auth(app)

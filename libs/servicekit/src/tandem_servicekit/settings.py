@@ -177,6 +177,13 @@ class HttpSettings(BaseModel):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="larger request bodies are refused with 413"
     )
+    conflict_retry_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="how long a request that lost a write conflict (nothing stored) is run "
+        "again before the caller gets 503; 0 answers at once",
+    )
 
 
 class RetrySettings(BaseModel):
