@@ -363,6 +363,9 @@ def main(
     departures_only: Annotated[
         bool, typer.Option(help="only the departure cases, on a stack of their own")
     ] = False,
+    growth_only: Annotated[
+        bool, typer.Option(help="only the growth comparison, on a stack of its own")
+    ] = False,
 ) -> None:
     console.print(
         f"CPU: {cpu_model()} ({os.cpu_count()} cores), Python {platform.python_version()}"
@@ -377,6 +380,15 @@ def main(
             finally:
                 stop_stack(stack)
         report([], latencies)
+        return
+    if growth_only:
+        with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
+            stack = start_stack(Path(tmp) / "stack", mongo_cache=GROWTH_CACHE)
+            try:
+                results = asyncio.run(growth(stack, Path(tmp), grown_size))
+            finally:
+                stop_stack(stack)
+        report(results, {})
         return
     people = company(hires, seed=SEED)
     hr_events: list[Event] = [p.hr_event() for p in people]

@@ -179,6 +179,23 @@ async def test_a_manager_change_below_the_pair_ends_it_and_a_stale_one_does_noth
     assert pair.end_reason.value == "reporting_line_conflict"
 
 
+async def test_a_late_hired_manager_who_puts_the_mentor_above_the_mentee_ends_the_pair() -> None:
+    """The new hire is in no pair, but the people already reporting to them are checked."""
+    uow = work()
+    await company(uow, hired("ceo", 12), hired("m", 1, "ceo"), hired("x", 7, "lead"))
+    program_id = await open_program(uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
+    await on_hr(uow, hired("other", 3, "ceo"))
+    assert uow.published_types()[-1] == "pair_created", "an unrelated hire ends nothing"
+    await on_hr(uow, hired("lead", 9, "m"))
+    [pair] = uow.pairs.items.values()
+    assert pair.status is PairStatus.ENDED
+    assert pair.end_reason is not None
+    assert pair.end_reason.value == "reporting_line_conflict"
+
+
 async def test_a_new_run_keeps_active_pairs_and_replaces_open_proposals() -> None:
     uow = work()
     await company(uow, hired("m1", 1), hired("m2", 2), hired("x1", 6), hired("x2", 7))

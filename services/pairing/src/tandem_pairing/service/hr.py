@@ -31,6 +31,7 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
     changed: dict[str, Employee] = {}
     departed: set[str] = set()
     moved: set[str] = set()
+    entering: set[str] = set()
     stale = 0
     for event in events:
         current = changed.get(event.employee_id) or known.get(event.employee_id)
@@ -45,6 +46,8 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
             departed.add(event.employee_id)
         elif current is None or not current.active or current.manager_id != updated.manager_id:
             moved.add(event.employee_id)
+            if current is None or not current.active:
+                entering.add(event.employee_id)
     await uow.employees.add_many(e for i, e in changed.items() if i not in known)
     await uow.employees.put_many(e for i, e in changed.items() if i in known)
     if departed:
@@ -58,15 +61,22 @@ async def on_employee_events(events: Sequence[HrEvent], uow: PairingUnitOfWork) 
     # With no active pair anywhere (a first bulk load) there is nothing a new manager can break,
     # so the walk down the changed people's subtrees is skipped.
     if still_here and await uow.pairs.any_active():
-        conflicts = await _end_reporting_line_conflicts(uow, still_here)
+        conflicts = await _end_reporting_line_conflicts(uow, still_here, entering)
         if conflicts:
             log.info("reporting-line conflicts ended pairs", ended_pairs=conflicts)
     if stale:
         log.info("stale HR records ignored", records=stale)
 
 
-async def _end_reporting_line_conflicts(uow: PairingUnitOfWork, changed: set[str]) -> int:
-    affected = changed | await uow.employees.reporting_to(changed)
+async def _end_reporting_line_conflicts(
+    uow: PairingUnitOfWork, changed: set[str], entering: set[str]
+) -> int:
+    """`entering` people (hired or rehired in this batch) are in no active pair (a departure
+    ended theirs), so only the people below them are looked up: a batch of new hires costs one
+    walk, not a search of every active pair for 500 ids."""
+    affected = (changed - entering) | await uow.employees.reporting_to(changed)
+    if not affected:
+        return 0
     pairs = await uow.pairs.active_for(affected)
     if not pairs:
         return 0
