@@ -15,6 +15,7 @@ from tandem_devkit.embedded import StackInfo, free_port
 from tandem_devkit.processes import spawn, stop_process
 
 SERVICES = ("pairing", "scheduling", "feedback", "metrics")
+TICKING = ("scheduling", "feedback")
 DEMO_PORTS = {"pairing": 8081, "scheduling": 8082, "feedback": 8083, "metrics": 8084}
 
 
@@ -50,7 +51,11 @@ def start_services(
     topic_prefix: str = "",
     database_suffix: str = "",
     extra_env: dict[str, str] | None = None,
+    clock_file: Path | None = None,
+    tick_interval_s: float | None = None,
 ) -> ServiceSet:
+    """Each service as `python -m tandem_<name>` on `stack`. With `clock_file` every service
+    reads the simulated time from it (write it first); `tick_interval_s` paces the tickers."""
     running = ServiceSet(topic_prefix=topic_prefix)
     for name in names:
         port = (ports or {}).get(name) or free_port()
@@ -60,6 +65,10 @@ def start_services(
         env[prefix + "LOG_FORMAT"] = "json"
         if database_suffix:
             env[prefix + "MONGO__DATABASE"] = f"tandem_{name}{database_suffix}"
+        if clock_file is not None:
+            env[prefix + "CLOCK__SIMULATED_FILE"] = str(clock_file)
+        if tick_interval_s is not None and name in TICKING:
+            env[prefix + "RULES__TICK_INTERVAL_S"] = str(tick_interval_s)
         env.update(extra_env or {})
         log_path = log_dir / f"{name}.log"
         proc = spawn([sys.executable, "-m", f"tandem_{name}"], log_path=log_path, env=env)

@@ -28,7 +28,7 @@ from tandem_contracts import Event
 from tandem_contracts.topics import TopicSpec, all_topic_specs, dead_letter_topic
 from tandem_servicekit.asyncapi import EventCatalogue, asyncapi_document, asyncapi_router
 from tandem_servicekit.auth import AuthGuard, AuthMode, document_bearer_auth
-from tandem_servicekit.clock import Clock, SystemClock
+from tandem_servicekit.clock import Clock, SimulatedClock
 from tandem_servicekit.consumer import (
     BatchHandler,
     ConsumerMetrics,
@@ -98,7 +98,7 @@ class ServiceRuntime(Generic[U]):
         clock: Clock | None = None,
     ) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or settings.clock.build()
         self.registry = CollectorRegistry()
         self.health = Health(settings.consumer.stall_after_s, self.registry)
         self.mongo = make_client(settings.mongo)
@@ -343,6 +343,11 @@ class ServiceRuntime(Generic[U]):
         self.relay.start()
         await self.broker.start()
         self._tasks = [asyncio.create_task(loop()) for loop in self._background]
+        if isinstance(self.clock, SimulatedClock):
+            log.warning(
+                "simulated clock: time is read from a file (demos and tests only)",
+                now=self.clock.now().isoformat(),
+            )
         log.info("service started", service=self.settings.service_name)
 
     async def stop(self) -> None:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tandem_servicekit.auth import AuthSettings
+from tandem_servicekit.clock import Clock, SimulatedClock, SystemClock, read_simulated_time
 
 DEFAULT_KAFKA = "127.0.0.1:19092"
 DEFAULT_MONGO = "mongodb://127.0.0.1:27117/?retryWrites=false"
@@ -235,6 +236,17 @@ class OutboxSettings(BaseModel):
     )
 
 
+class ClockSettings(BaseModel):
+    simulated_file: Path | None = Field(
+        default=None,
+        description="demos and tests only: read the time from this file, which the scenario "
+        "advances (refused with the production Kafka profile); unset: the system clock",
+    )
+
+    def build(self) -> Clock:
+        return SimulatedClock(self.simulated_file) if self.simulated_file else SystemClock()
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service shares; a service subclasses it to set its prefix and defaults."""
 
@@ -249,6 +261,7 @@ class ServiceSettings(BaseSettings):
     consumer: ConsumerSettings = ConsumerSettings()
     outbox: OutboxSettings = OutboxSettings()
     auth: AuthSettings = AuthSettings()
+    clock: ClockSettings = ClockSettings()
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     graceful_timeout_s: float = Field(default=20.0, gt=0)
@@ -258,6 +271,13 @@ class ServiceSettings(BaseSettings):
         """Fill per-service defaults here: a nested env var replaces a whole sub-model."""
         if not self.mongo.database:
             self.mongo = self.mongo.model_copy(update={"database": f"tandem_{self.service_name}"})
+        if self.clock.simulated_file and self.kafka.profile is Profile.PRODUCTION:
+            raise ValueError(
+                "CLOCK__SIMULATED_FILE is for demos and tests: it is refused with the "
+                "production Kafka profile (KAFKA__PROFILE=production)"
+            )
+        if self.clock.simulated_file:
+            read_simulated_time(self.clock.simulated_file)  # a clear error now, not per request
         return self
 
     @property

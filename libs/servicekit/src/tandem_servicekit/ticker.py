@@ -52,6 +52,13 @@ def register_ticker(runtime: Any, run_pass: Pass, *, interval_s: float, lease_s:
         registry=runtime.registry,
     )
 
+    caught_up = Gauge(
+        f"tandem_{service}_ticker_caught_up_to_timestamp_seconds",
+        "The service clock's time when the last completed pass started: every time-driven "
+        "rule due by then has fired",
+        registry=runtime.registry,
+    )
+
     async def run() -> None:
         try:
             while True:
@@ -64,11 +71,13 @@ def register_ticker(runtime: Any, run_pass: Pass, *, interval_s: float, lease_s:
     async def one_pass() -> None:
         try:
             if await lease.acquire():
+                started_at = runtime.clock.now()
                 done = await run_pass(lease.acquire)
                 for job, count in done.items():
                     handled.labels(job).inc(count)
                 ticks.inc()
                 last.set_to_current_time()
+                caught_up.set(started_at.timestamp())
                 if any(done.values()):
                     log.info("ticker ran", **done)
         except TickFailed as exc:  # the others ran; the next tick retries the failed ones

@@ -1,0 +1,688 @@
+"""A whole reverse-mentoring program through the four live services, on simulated time.
+
+A synthetic company publishes its HR feed; a weekly program of 45-minute sessions opens for
+twelve weeks; people enroll, a matching run pairs them (auto-accepted), the scheduling service
+plans their sessions. Then the scenario moves the shared simulated clock one day at a time and
+the participants behave like people do (`tandem_simulation.behaviour`): they meet or miss,
+cancel or move a session the day before, report attendance, give feedback, assess, answer the
+surveys; HR churn happens (departures, a manager change that puts a mentor above their mentee,
+a time-zone move). After the last week the program closes and the metrics service's report is
+read. Everything the services accepted is recorded in a `GroundTruth`, so a test can recompute
+the KPIs independently (`tandem_simulation.truth.expected_kpis`).
+
+Each step waits until the scheduling and feedback tickers have worked through the new time
+(`tandem_<service>_ticker_caught_up_to_timestamp_seconds`), so time-driven rules fire on the
+simulated day they are due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import time as timer
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tandem_contracts import encode
+from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated
+from tandem_devkit.embedded import StackInfo
+from tandem_devkit.runs import run_matching
+from tandem_servicekit.auth import HR_ADMIN, PARTICIPANT, PROGRAM_MANAGER
+from tandem_servicekit.clock import set_simulated_time
+from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
+from tandem_servicekit.settings import KafkaSettings, Profile
+from tandem_servicekit.testing import wait_until
+from tandem_simulation import REFERENCE, TOPIC_NAMES, SyntheticPerson, company
+from tandem_simulation.behaviour import Behaviour, SessionFate
+from tandem_simulation.truth import GroundTruth, PairTruth
+
+MANAGER = "demo-program-manager"
+ACTIONABLE = ("planned", "scheduled")
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    employees: int = 2_000
+    seed: int = 11
+    starts_on: date = REFERENCE
+    weeks: int = 12
+    session_minutes: int = 45
+    concurrency: int = 8
+    departures: int = 0
+    """People in active pairs who leave during week 3 (default: 1% of the pairs, at least 1)."""
+    conflicts: int = 2
+    """Mentees whose new manager (week 5) is their own mentor: a reporting-line conflict."""
+    zone_moves: int = 2
+    """Mentors who move to another time zone in week 7."""
+
+    @property
+    def ends_on(self) -> date:
+        return self.starts_on + timedelta(weeks=self.weeks, days=-1)
+
+    @property
+    def days(self) -> int:
+        """Simulated days from the program's start to its close (a few after its end, so the
+        final assessments and the NPS are answered and the last sessions are accounted for)."""
+        return 7 * self.weeks + 5
+
+    def program(self) -> dict[str, object]:
+        return {
+            "name": "Reverse mentoring, simulated",
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "duration_weeks": self.weeks,
+            "cadence_weeks": 1,
+            "session_minutes": self.session_minutes,
+            "format": "one_to_one",
+            "topics": list(TOPIC_NAMES),
+            "mentor_capacity": 2,
+            "auto_accept": True,
+        }
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    pairing: str
+    scheduling: str
+    feedback: str
+    metrics: str
+
+
+@dataclass
+class Session:
+    session_id: str
+    pair_id: str
+    sequence: int
+    starts_at: datetime
+    minutes: int
+    status: str
+    done: set[str] = field(default_factory=set)
+    """What the scenario did about it: "before" (cancel/move), "attendance", "feedback"."""
+
+
+@dataclass
+class ProgramOutcome:
+    program_id: str
+    run: dict[str, Any]
+    truth: GroundTruth
+    report: dict[str, Any]
+    seconds_per_week: list[float]
+    setup_seconds: float
+    people: list[SyntheticPerson]
+
+
+DayHook = Callable[[int, date], None]
+
+
+class ProgramScenario:
+    """Drives one program; `run` returns its outcome. Not reentrant."""
+
+    def __init__(
+        self,
+        stack: StackInfo,
+        endpoints: Endpoints,
+        clock_file: Path,
+        plan: ScenarioPlan | None = None,
+        *,
+        topic_prefix: str = "",
+    ) -> None:
+        self.stack = stack
+        self.urls = endpoints
+        self.clock_file = clock_file
+        self.plan = plan or ScenarioPlan()
+        self.topic_prefix = topic_prefix
+        self.behaviour = Behaviour(self.plan.seed)
+        self.truth = GroundTruth()
+        self.sessions: dict[str, Session] = {}
+        self.now = datetime.combine(self.plan.starts_on - timedelta(days=7), time(8), UTC)
+        self._tokens: dict[str, dict[str, str]] = {}
+        self._limit = asyncio.Semaphore(self.plan.concurrency)
+        self._http: dict[str, httpx.AsyncClient] = {}
+        self.people: dict[str, SyntheticPerson] = {}
+        self.program_id = ""
+        self.replanned: set[str] = set()
+        """Pairs whose sessions an HR change re-planned: read again at the next step."""
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def headers(self, employee_id: str) -> dict[str, str]:
+        """A participant's token (minted once: they live an hour of real time)."""
+        if employee_id not in self._tokens:
+            self._tokens[employee_id] = self.stack.auth_headers(employee_id, [PARTICIPANT])
+        return self._tokens[employee_id]
+
+    @property
+    def hr(self) -> dict[str, str]:
+        if "hr" not in self._tokens:
+            self._tokens["hr"] = self.stack.auth_headers("scenario-hr", [HR_ADMIN])
+        return self._tokens["hr"]
+
+    @property
+    def manager(self) -> dict[str, str]:
+        if MANAGER not in self._tokens:
+            self._tokens[MANAGER] = self.stack.auth_headers(MANAGER, [PROGRAM_MANAGER])
+        return self._tokens[MANAGER]
+
+    async def call(
+        self, service: str, method: str, path: str, who: dict[str, str], body: Any = None
+    ) -> httpx.Response:
+        """One request, at most `concurrency` at a time; 503 is retried (the services ask for
+        it after a lost race), anything else is the caller's to judge."""
+        async with self._limit:
+            for _ in range(20):
+                reply = await self._http[service].request(method, path, headers=who, json=body)
+                if reply.status_code != 503:
+                    return reply
+                await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
+            return reply
+
+    async def ok(
+        self, service: str, method: str, path: str, who: dict[str, str], body: Any = None
+    ) -> Any:
+        reply = await self.call(service, method, path, who, body)
+        if reply.status_code >= 400:
+            raise RuntimeError(f"{method} {service}{path}: {reply.status_code} {reply.text}")
+        return reply.json()
+
+    async def all_of(self, calls: Iterable[Awaitable[Any]]) -> list[Any]:
+        return list(await asyncio.gather(*calls))
+
+    def set_clock(self, at: datetime) -> None:
+        self.now = at
+        set_simulated_time(self.clock_file, at)
+
+    async def caught_up(self, timeout_s: float = 120.0) -> None:
+        """Until the scheduling and feedback tickers have completed a pass begun at `now`."""
+        wanted = self.now.timestamp()
+
+        async def ticked(service: str) -> bool:
+            text = (await self._http[service].get("/metrics")).text
+            name = f"tandem_{service}_ticker_caught_up_to_timestamp_seconds "
+            for line in text.splitlines():
+                if line.startswith(name):
+                    return float(line.split()[-1]) >= wanted
+            return False
+
+        for service in ("scheduling", "feedback"):
+            await wait_until(
+                functools.partial(ticked, service),
+                timeout_s,
+                0.02,
+                what=f"the {service} ticker reaching {self.now.isoformat()}",
+            )
+
+    async def publish_hr(self, events: list[Any]) -> None:
+        kafka = KafkaSettings(
+            bootstrap_servers=self.stack.kafka_bootstrap,
+            profile=Profile.EMBEDDED,
+            topic_prefix=self.topic_prefix,
+        )
+        hr = KafkaPublisher(kafka, client_id="scenario-hr-system")
+        await hr.start()
+        try:
+            records = [encode(e, source="/hr/scenario-workday", time=self.now) for e in events]
+            await hr.send_many([ProducerRecord.of(r, self.topic_prefix) for r in records])
+        finally:
+            await hr.stop()
+
+    # -- the program ----------------------------------------------------------------------------
+
+    async def run(self, on_day: DayHook | None = None) -> ProgramOutcome:
+        started = timer.monotonic()
+        self.set_clock(self.now)
+        limits = httpx.Limits(max_connections=self.plan.concurrency * 2)
+        async with contextlib.AsyncExitStack() as clients:
+            for name in ("pairing", "scheduling", "feedback", "metrics"):
+                client = httpx.AsyncClient(
+                    base_url=getattr(self.urls, name), timeout=120, limits=limits
+                )
+                self._http[name] = await clients.enter_async_context(client)
+            run = await self.set_up()
+            setup_s = timer.monotonic() - started
+            per_week: list[float] = []
+            week_started = timer.monotonic()
+            for day in range(self.plan.days):
+                await self.one_day(day)
+                if on_day is not None:
+                    on_day(day, self.plan.starts_on + timedelta(days=day))
+                if day % 7 == 6 or day == self.plan.days - 1:
+                    per_week.append(timer.monotonic() - week_started)
+                    week_started = timer.monotonic()
+            await self.close()
+            report = await self.settled_report()
+        return ProgramOutcome(
+            self.program_id,
+            run,
+            self.truth,
+            report,
+            per_week,
+            setup_s,
+            list(self.people.values()),
+        )
+
+    async def set_up(self) -> dict[str, Any]:
+        people = company(self.plan.employees, seed=self.plan.seed)
+        self.people = {p.employee_id: p for p in people}
+        await self.publish_hr([p.hr_event() for p in people])
+        await self.until_known([p.employee_id for p in people])
+        program = await self.ok("pairing", "POST", "/programs", self.manager, self.plan.program())
+        self.program_id = program["program_id"]
+        await self.ok("pairing", "POST", f"/programs/{self.program_id}/open", self.manager)
+        enrolled = [p for p in people if p.role is not None]
+        await self.all_of(
+            self.ok(
+                "pairing",
+                "POST",
+                f"/programs/{self.program_id}/enrollments",
+                self.manager,
+                p.enrollment_request(),
+            )
+            for p in enrolled
+        )
+        async with self._limit:
+            run = await run_matching(self._http["pairing"], self.program_id, headers=self.manager)
+        await self.load_pairs()
+        await self.load_sessions(list(self.truth.pairs))
+        return run
+
+    async def until_known(self, employee_ids: list[str]) -> None:
+        missing = [employee_ids[-1], *employee_ids]
+
+        async def all_known() -> bool:
+            while missing:
+                reply = await self.call("pairing", "GET", f"/employees/{missing[0]}", self.hr)
+                if reply.status_code != 200:
+                    return False
+                missing.pop(0)
+            return True
+
+        await wait_until(all_known, 120, 0.1, what="pairing receiving the HR feed")
+
+    async def load_pairs(self) -> None:
+        skip = 0
+        while True:
+            page = await self.ok(
+                "pairing",
+                "GET",
+                f"/programs/{self.program_id}/pairs?state=active&limit=1000&skip={skip}",
+                self.manager,
+            )
+            for p in page["items"]:
+                topics = tuple(p["breakdown"]["shared_topics"]) or TOPIC_NAMES
+                self.truth.pairs[p["pair_id"]] = PairTruth(
+                    p["pair_id"], p["mentor_id"], p["mentee_id"], topics
+                )
+            skip += len(page["items"])
+            if not page["items"] or skip >= page["total"]:
+                return
+
+    async def load_sessions(self, pair_ids: list[str]) -> None:
+        """The pairs' series as the scheduling service planned them (waiting for the plan)."""
+
+        async def series(pair_id: str) -> None:
+            async def planned() -> bool:
+                reply = await self.call(
+                    "scheduling", "GET", f"/pairs/{pair_id}/sessions?limit=1000", self.manager
+                )
+                if reply.status_code != 200 or not reply.json()["items"]:
+                    return False
+                for item in reply.json()["items"]:
+                    self._remember(item)
+                return True
+
+            await wait_until(planned, 120, 0.1, what=f"the sessions of {pair_id}")
+
+        await self.all_of(series(p) for p in pair_ids)
+
+    def _remember(self, item: dict[str, Any]) -> None:
+        if not item.get("starts_at"):
+            return
+        starts_at = datetime.fromisoformat(item["starts_at"])
+        ends_at = datetime.fromisoformat(item["ends_at"])
+        known = self.sessions.get(item["session_id"])
+        if known is None:
+            self.sessions[item["session_id"]] = Session(
+                item["session_id"],
+                item["pair_id"],
+                item["sequence"],
+                starts_at,
+                int((ends_at - starts_at).total_seconds() // 60),
+                item["status"],
+            )
+        else:
+            known.starts_at = starts_at
+            known.status = item["status"]
+
+    # -- one simulated day ------------------------------------------------------------------
+
+    async def one_day(self, day: int) -> None:
+        """Midnight (UTC) starting `day`: account for yesterday, prepare today, then churn."""
+        self.set_clock(datetime.combine(self.plan.starts_on + timedelta(days=day), time(), UTC))
+        if self.replanned:
+            await self.load_sessions(sorted(self.replanned))
+            self.replanned.clear()
+        await self.attendance()
+        await self.feedback()
+        await self.before_sessions()
+        await self.assessments(day)
+        await self.surveys(day)
+        await self.churn(day)
+        await self.caught_up()
+
+    def _live(self, session: Session) -> bool:
+        return session.pair_id not in self.truth.ended and session.status in ACTIONABLE
+
+    def _fate(self, session: Session) -> tuple[PairTruth, SessionFate]:
+        pair = self.truth.pairs[session.pair_id]
+        return pair, self.behaviour.session_fate(pair.mentor_id, pair.mentee_id, session.sequence)
+
+    async def before_sessions(self) -> None:
+        """The day before: some sessions are cancelled, some moved within their day."""
+        tomorrow = self.now + timedelta(days=1)
+        due = [
+            s
+            for s in self.sessions.values()
+            if self._live(s) and self.now < s.starts_at < tomorrow and "before" not in s.done
+        ]
+        await self.all_of(self._before(s) for s in sorted(due, key=lambda s: s.session_id))
+
+    async def _before(self, session: Session) -> None:
+        session.done.add("before")
+        pair, fate = self._fate(session)
+        mentor = self.headers(pair.mentor_id)
+        if fate is SessionFate.CANCELLED:
+            path = f"/sessions/{session.session_id}/cancel"
+            reply = await self.call("scheduling", "POST", path, mentor, {"note": "simulated"})
+            if reply.status_code == 200:
+                session.status = "cancelled"
+                self.truth.cancelled.add(session.session_id)
+        elif fate is SessionFate.RESCHEDULED:
+            for minutes in (15, -15, 30, -30):
+                at = session.starts_at + timedelta(minutes=minutes)
+                if at <= self.now:
+                    continue
+                path = f"/sessions/{session.session_id}/reschedule"
+                body = {"starts_at": at.isoformat()}
+                reply = await self.call("scheduling", "POST", path, mentor, body)
+                if reply.status_code == 200:
+                    session.starts_at = at
+                    self.truth.rescheduled.add(session.session_id)
+                    return
+
+    async def attendance(self) -> None:
+        due = [
+            s
+            for s in self.sessions.values()
+            if s.status in ACTIONABLE
+            and s.starts_at < self.now
+            and "attendance" not in s.done
+            and s.pair_id in self.truth.pairs
+        ]
+        await self.all_of(self._attend(s) for s in sorted(due, key=lambda s: s.session_id))
+
+    async def _attend(self, session: Session) -> None:
+        session.done.add("attendance")
+        pair, fate = self._fate(session)
+        path = f"/sessions/{session.session_id}/attendance"
+        if fate is SessionFate.UNREPORTED:
+            # Begun and still scheduled: nothing can cancel it any more, so it will expire.
+            reply = await self.call(
+                "scheduling", "GET", f"/sessions/{session.session_id}", self.manager
+            )
+            if reply.status_code == 200 and reply.json()["status"] == "scheduled":
+                self.truth.unreported.add(session.session_id)
+            session.status = "missed"
+            return
+        if fate is SessionFate.MISSED:
+            body: dict[str, Any] = {"outcome": "partner_absent"}
+            reply = await self.call("scheduling", "POST", path, self.headers(pair.mentor_id), body)
+            if reply.status_code == 200:
+                self.truth.missed.add(session.session_id)
+                session.status = "missed"
+            elif reply.status_code in (404, 409):
+                await self._changed_meanwhile(session)
+            return
+        minutes = self.behaviour.held_minutes(
+            pair.mentor_id, pair.mentee_id, session.sequence, session.minutes
+        )
+        body = {"outcome": "held", "minutes": minutes}
+        reply = await self.call("scheduling", "POST", path, self.headers(pair.mentor_id), body)
+        if reply.status_code in (404, 409):
+            await self._changed_meanwhile(session)
+            return
+        if reply.status_code != 200:
+            raise RuntimeError(
+                f"attendance of {session} at {self.now.isoformat()}: {reply.status_code} "
+                f"{reply.text}"
+            )
+        session.status = "held"
+        self.truth.held[session.session_id] = minutes
+        self.truth.held_pair[session.session_id] = pair.pair_id
+        if self.behaviour.mentee_reports_too(pair.mentor_id, pair.mentee_id, session.sequence):
+            await self.ok("scheduling", "POST", path, self.headers(pair.mentee_id), body)
+
+    async def _changed_meanwhile(self, session: Session) -> None:
+        """The service refused an account: the session was cancelled, moved or never published
+        (an HR change re-planned its week). Read the pair's series again; a moved session is
+        accounted for when it has begun."""
+        before = session.starts_at
+        await self.load_sessions([session.pair_id])
+        if session.status in ACTIONABLE and session.starts_at != before:
+            session.done.discard("attendance")
+
+    async def feedback(self) -> None:
+        """Both sides of yesterday's held sessions, once the feedback service knows them."""
+        due = [
+            s
+            for s in self.sessions.values()
+            if s.status == "held"
+            and "feedback" not in s.done
+            and s.starts_at < self.now - timedelta(days=1)
+        ]
+        await self.all_of(self._feedback(s) for s in sorted(due, key=lambda s: s.session_id))
+
+    async def _feedback(self, session: Session) -> None:
+        pair = self.truth.pairs[session.pair_id]
+        path = f"/sessions/{session.session_id}/feedback"
+        for side, person in (("mentor", pair.mentor_id), ("mentee", pair.mentee_id)):
+            answer = self.behaviour.feedback(side, pair.mentor_id, pair.mentee_id, session.sequence)
+            if answer is None or (session.session_id, side) in self.truth.feedback:
+                continue
+            body = {"rating": answer.rating, "usefulness": answer.usefulness}
+            reply = await self.call("feedback", "POST", path, self.headers(person), body)
+            if reply.status_code == 404:
+                return  # not consumed yet: tomorrow
+            if reply.status_code != 201:
+                raise RuntimeError(f"feedback on {session.session_id}: {reply.text}")
+            self.truth.feedback[session.session_id, side] = (answer.rating, answer.usefulness)
+        session.done.add("feedback")
+
+    def _active_pairs(self) -> list[PairTruth]:
+        return [p for i, p in sorted(self.truth.pairs.items()) if i not in self.truth.ended]
+
+    async def assessments(self, day: int) -> None:
+        phase = {1: "baseline", 7 * self.plan.weeks // 2 + 1: "midpoint"}.get(day)
+        if day == 7 * self.plan.weeks + 1:
+            phase = "final"
+        if phase is None:
+            return
+        calls = [
+            self._assess(pair, side, phase)
+            for pair in self._active_pairs()
+            for side in ("mentee", "mentor")
+            if self.behaviour.assesses(side, pair.mentor_id, pair.mentee_id, phase)
+        ]
+        await self.all_of(calls)
+
+    async def _assess(self, pair: PairTruth, side: str, phase: str) -> None:
+        levels = {
+            t: self.behaviour.level(side, pair.mentor_id, pair.mentee_id, t, phase)
+            for t in pair.topics
+        }
+        body = {"levels": [{"topic_name": t, "level": v} for t, v in levels.items()]}
+        person = pair.mentor_id if side == "mentor" else pair.mentee_id
+        path = f"/pairs/{pair.pair_id}/assessments/{phase}"
+        reply = await self.call("feedback", "POST", path, self.headers(person), body)
+        if reply.status_code != 201:
+            raise RuntimeError(f"{phase} assessment of {pair.pair_id}: {reply.text}")
+        for topic, level in levels.items():
+            self.truth.assessments[pair.pair_id, topic, phase, side] = level
+
+    async def surveys(self, day: int) -> None:
+        """MQS on day 31; the NPS from the day after the end, one pair per person per day (so
+        a mentor's last answer is well defined)."""
+        end = 7 * self.plan.weeks
+        if day == 31:
+            kind, rank = "mqs", None
+        elif end + 1 <= day <= end + 2:
+            kind, rank = "nps", day - end - 1
+        else:
+            return
+        calls = []
+        seen: dict[str, int] = {}
+        for pair in self._active_pairs():
+            for side, person in (("mentor", pair.mentor_id), ("mentee", pair.mentee_id)):
+                nth = seen.get(person, 0)
+                seen[person] = nth + 1
+                if rank is not None and nth != rank:
+                    continue
+                score = self.behaviour.survey_score(kind, person, pair.mentor_id, pair.mentee_id)
+                if score is not None:
+                    calls.append(self._answer(kind, pair, side, person, score))
+        await self.all_of(calls)
+
+    async def _answer(self, kind: str, pair: PairTruth, side: str, person: str, score: int) -> None:
+        path = f"/surveys/{pair.pair_id}.{kind}.1/answer"
+        reply = await self.call("feedback", "POST", path, self.headers(person), {"score": score})
+        if reply.status_code != 201:
+            raise RuntimeError(f"{kind} answer of {pair.pair_id}: {reply.text}")
+        self.truth.surveys.append((kind, pair.pair_id, side, score))
+
+    # -- HR churn ----------------------------------------------------------------------------
+
+    async def churn(self, day: int) -> None:
+        if day == 16:
+            await self.departures()
+        elif day == 30:
+            await self.conflicts()
+        elif day == 44:
+            await self.zone_moves()
+
+    def _chosen(self, count: int, why: str) -> list[PairTruth]:
+        pairs = self._active_pairs()
+        ranked = sorted(pairs, key=lambda p: self.behaviour._u(why, p.mentor_id, p.mentee_id))
+        taken: list[PairTruth] = []
+        people: set[str] = set()
+        for pair in ranked:
+            if len(taken) == count:
+                break
+            if {pair.mentor_id, pair.mentee_id} & people:
+                continue
+            taken.append(pair)
+            people |= {pair.mentor_id, pair.mentee_id}
+        return taken
+
+    async def departures(self) -> None:
+        count = self.plan.departures or max(1, len(self.truth.pairs) // 100)
+        leaving = [p.mentee_id for p in self._chosen(count, "departs")]
+        await self.publish_hr(
+            [
+                EmployeeDeparted(employee_id=e, departed_on=self.now.date(), effective_at=self.now)
+                for e in leaving
+            ]
+        )
+        self.truth.departed |= set(leaving)
+        for pair in self._active_pairs():
+            if {pair.mentor_id, pair.mentee_id} & set(leaving):
+                self.truth.ended[pair.pair_id] = "participant_departed"
+
+    def _updated(self, employee_id: str, **changes: Any) -> EmployeeUpdated:
+        record = self.people[employee_id].hr_event().model_dump(exclude={"hired_on"})
+        return EmployeeUpdated(**{**record, **changes, "effective_at": self.now})
+
+    def _chain(self, employee_id: str) -> list[str]:
+        chain, seen = [], {employee_id}
+        manager = self.people[employee_id].manager_id
+        while manager and manager not in seen:
+            chain.append(manager)
+            seen.add(manager)
+            manager = self.people[manager].manager_id
+        return chain
+
+    def _only_conflict(self, pair: PairTruth) -> bool:
+        """Putting the mentee under their mentor breaks this pair only: no other active pair
+        gets one member below the mentee and the other at or above the mentor."""
+        above = {pair.mentor_id, *self._chain(pair.mentor_id)}
+
+        def below(employee_id: str) -> bool:
+            return pair.mentee_id in self._chain(employee_id)
+
+        return not any(
+            other.pair_id != pair.pair_id
+            and (
+                (below(other.mentee_id) and other.mentor_id in above)
+                or (below(other.mentor_id) and other.mentee_id in above)
+            )
+            for other in self._active_pairs()
+        )
+
+    async def conflicts(self) -> None:
+        candidates = self._chosen(self.plan.conflicts * 4, "conflict")
+        chosen = [p for p in candidates if self._only_conflict(p)][: self.plan.conflicts]
+        await self.publish_hr([self._updated(p.mentee_id, manager_id=p.mentor_id) for p in chosen])
+        for pair in chosen:
+            self.truth.ended[pair.pair_id] = "reporting_line_conflict"
+
+    async def zone_moves(self) -> None:
+        movers = [p.mentor_id for p in self._chosen(self.plan.zone_moves, "moves")]
+        zones = {p.time_zone for p in self.people.values()}
+        events = []
+        for mentor in movers:
+            current = self.people[mentor].time_zone
+            new_zone = sorted(z for z in zones if z != current)[0]
+            events.append(self._updated(mentor, time_zone=new_zone))
+            self.truth.moved_zone.add(mentor)
+        await self.publish_hr(events)
+        self.replanned |= {p.pair_id for p in self._active_pairs() if p.mentor_id in movers}
+
+    # -- the end -------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        await self.ok("pairing", "POST", f"/programs/{self.program_id}/close", self.manager)
+        for pair_id in self.truth.pairs:
+            self.truth.ended.setdefault(pair_id, "completed")
+
+    async def settled_report(
+        self, quiet_s: float = 3.0, timeout_s: float = 300.0
+    ) -> dict[str, Any]:
+        """The metrics service's report once it stops changing for `quiet_s` (every service's
+        outbox drained, the metrics consumers caught up)."""
+        path = f"/programs/{self.program_id}/report"
+        deadline = timer.monotonic() + timeout_s
+        last: dict[str, Any] | None = None
+        while True:
+            report: dict[str, Any] = await self.ok("metrics", "GET", path, self.manager)
+            comparable = {k: v for k, v in report.items() if k != "computed_at"}
+            if last is not None and comparable == last and await self._drained():
+                return report
+            if timer.monotonic() > deadline:
+                raise TimeoutError("the metrics report did not settle")
+            last = comparable
+            await asyncio.sleep(quiet_s)
+
+    async def _drained(self) -> bool:
+        for service, client in self._http.items():
+            text = (await client.get("/metrics")).text
+            watched: tuple[str, ...] = ("tandem_outbox_pending_records ",)
+            if service == "metrics":
+                watched += ("tandem_consumer_lag_records{",)
+            for line in text.splitlines():
+                if line.startswith(watched) and float(line.split()[-1]):
+                    return False
+        return True
