@@ -4,14 +4,19 @@ report equals what an independent oracle recomputes from what the participants d
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tandem_devkit.embedded import StackInfo
-from tandem_devkit.program import Endpoints, ProgramOutcome, ProgramScenario, ScenarioPlan
+from tandem_devkit.program import (
+    Endpoints,
+    ProgramOutcome,
+    ProgramScenario,
+    ScenarioPlan,
+    program_start_clock,
+)
 from tandem_devkit.services import ServiceSet, start_services, wait_ready
 from tandem_servicekit.clock import set_simulated_time
 from tandem_simulation.truth import expected_kpis
@@ -27,14 +32,13 @@ def simulated(
     log_dir: Path = tmp_path_factory.mktemp("scenario-logs")
     token = log_dir.name.replace("-", "_")
     clock = log_dir / "clock"
-    set_simulated_time(clock, datetime.combine(PLAN.starts_on - timedelta(days=7), time(8), UTC))
+    set_simulated_time(clock, program_start_clock(PLAN))
     running = start_services(
         embedded_stack,
         log_dir,
         topic_prefix=f"sim{token}.",
         database_suffix=f"_{token}",
         clock_file=clock,
-        tick_interval_s=0.1,
     )
     try:
         wait_ready(running, timeout_s=90)

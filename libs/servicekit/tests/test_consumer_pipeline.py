@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,7 @@ class Harness:
         *,
         topic: str = HR_EMPLOYEES,
         database_up: Callable[[], Awaitable[bool]] | None = None,
+        retry: RetrySettings = FAST,
     ) -> None:
         self.uow = FakeUnitOfWork()
         self.publisher = RecordingPublisher()
@@ -58,7 +60,7 @@ class Harness:
             handlers={EmployeeHired: handler},
             uow_factory=lambda: self.uow,
             dead_letters=DeadLetterRouter(self.publisher, "tandem-test"),
-            retry=FAST,
+            retry=retry,
             health=self.health,
             metrics=ConsumerMetrics(CollectorRegistry()),
         )
@@ -328,3 +330,25 @@ async def test_a_write_conflict_that_clears_is_retried_without_touching_readines
     assert len(attempts) == 4
     assert h.health.handling_ok
     assert h.publisher.sent == []
+
+
+async def test_a_batch_that_keeps_losing_write_conflicts_is_split_not_starved() -> None:
+    """Transactions of more than two records always lose (as a large batch loses to a stream
+    of small HTTP commands); the halves win long before the conflict budget runs out."""
+    failed: list[int] = []
+
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        if len(uow.consumed) > 2:
+            failed.append(len(uow.consumed))
+            raise OperationFailure("WriteConflict", code=112)
+
+    async def database_up() -> bool:
+        return True
+
+    patient = FAST.model_copy(update={"conflict_budget_s": 600.0})
+    h = Harness(handler, database_up=database_up, retry=patient)
+    records = [record_of(offset=n, event_id=f"evt-{n}") for n in range(8)]
+    outcomes = await asyncio.wait_for(h.consumer.process_batch(records), 10)
+    assert outcomes == [Outcome.PROCESSED] * 8
+    assert failed == [8, 8, 4, 4, 4, 4], "two tries per size, then halves"
+    assert h.publisher.sent == [], "nothing dead-lettered"

@@ -3,6 +3,7 @@ production."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +14,7 @@ from pydantic_settings import SettingsConfigDict
 
 from tandem_servicekit.clock import SimulatedClock, SystemClock, set_simulated_time
 from tandem_servicekit.settings import ServiceSettings
+from tandem_servicekit.ticker import until_next_pass
 
 MONDAY = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)
 
@@ -77,3 +79,24 @@ def test_the_environment_sets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TANDEM_DEMO_KAFKA__PROFILE", "embedded")
     monkeypatch.setenv("TANDEM_DEMO_CLOCK__SIMULATED_FILE", str(path))
     assert DemoSettings().clock.build().now() == MONDAY
+
+
+async def test_a_ticker_on_simulated_time_passes_as_soon_as_the_time_moves(tmp_path: Path) -> None:
+    path = tmp_path / "clock"
+    set_simulated_time(path, MONDAY)
+    clock = SimulatedClock(path)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    waiting = asyncio.create_task(until_next_pass(clock, interval_s=30))
+    await asyncio.sleep(0.1)
+    assert not waiting.done(), "nothing moved: it waits"
+    set_simulated_time(path, MONDAY + timedelta(days=1))
+    await asyncio.wait_for(waiting, 2)
+    assert loop.time() - started < 5
+
+
+async def test_without_a_simulated_clock_the_interval_is_kept() -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await until_next_pass(SystemClock(), interval_s=0.2)
+    assert loop.time() - started >= 0.2

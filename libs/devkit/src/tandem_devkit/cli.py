@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -15,7 +16,9 @@ from rich.table import Table
 from tandem_devkit.embedded import EmbeddedError, StackInfo, start_stack, stop_stack
 from tandem_devkit.issuer import ROLES
 from tandem_devkit.processes import alive
+from tandem_devkit.program import DEMO_COMPANY, ScenarioPlan, program_start_clock
 from tandem_devkit.services import DEMO_PORTS, start_services, wait_ready
+from tandem_servicekit.clock import set_simulated_time
 
 app = typer.Typer(help="Tandem developer tools", no_args_is_help=True)
 dev = typer.Typer(help="The embedded Kafka-protocol broker and MongoDB-wire server")
@@ -25,6 +28,7 @@ console = Console()
 STATE_DIR = Path(".tandem")
 DEMO_KAFKA_PORT = 19092
 DEMO_MONGO_PORT = 27117
+DEMO_MONGO_CACHE = "2G"
 
 StateDir = Annotated[Path, typer.Option(help="where logs and the state file go")]
 KafkaPort = Annotated[int, typer.Option(help="loopback port of the embedded Kafka broker")]
@@ -112,13 +116,22 @@ def demo(
     kafka_port: KafkaPort = DEMO_KAFKA_PORT,
     mongo_port: MongoPort = DEMO_MONGO_PORT,
     http_base_port: HttpBasePort = 8081,
+    employees: Annotated[
+        int, typer.Option(min=40, max=100_000, help="size of the synthetic company")
+    ] = DEMO_COMPANY,
 ) -> None:
-    """Embedded servers + all four services; prints health and URLs; Ctrl-C stops everything."""
+    """Embedded servers + all four services on simulated time; a 12-week program runs through
+    them; prints the KPI report and URLs; Ctrl-C stops everything."""
     from tandem_devkit.demo import run_demo
 
+    began = time.monotonic()
     console.print("[bold]Tandem demo[/bold]: starting the embedded Kafka and MongoDB …")
     try:
-        info = start_stack(state_dir, kafka_port=kafka_port, mongo_port=mongo_port)
+        # A 12-week program of 2,000 people keeps every service's collections in the embedded
+        # database's memory: its 256 MB default answers commits with InternalError when full.
+        info = start_stack(
+            state_dir, kafka_port=kafka_port, mongo_port=mongo_port, mongo_cache=DEMO_MONGO_CACHE
+        )
     except EmbeddedError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -132,7 +145,9 @@ def demo(
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     try:
-        running = start_services(info, state_dir / "logs", ports=ports)
+        clock = state_dir / "clock"
+        set_simulated_time(clock, program_start_clock(ScenarioPlan()))
+        running = start_services(info, state_dir / "logs", ports=ports, clock_file=clock)
         pids = {"kafka": info.kafka_pid, "mongo": info.mongo_pid}
         pids.update({n: s.process.pid for n, s in running.services.items()})
         (state_dir / "demo-pids.json").write_text(json.dumps(pids))
@@ -151,7 +166,8 @@ def demo(
             f"tandem dev token --state-dir {state_dir} --employee emp-000001 "
             "--role program_manager"
         )
-        run_demo(console, info, running)
+        run_demo(console, info, running, clock, employees=employees)
+        console.print(f"The report was ready {time.monotonic() - began:.0f} s after the start.")
         console.print("[green]Running.[/green] Press Ctrl-C to stop everything.")
         signal.pause()
     except KeyboardInterrupt:

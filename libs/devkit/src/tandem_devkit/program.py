@@ -43,7 +43,11 @@ from tandem_simulation.behaviour import Behaviour, SessionFate
 from tandem_simulation.truth import GroundTruth, PairTruth
 
 MANAGER = "demo-program-manager"
+DEMO_COMPANY = 600
+"""`make demo`'s company: 2,000 people (the size the issue asks for) run into write-conflict
+contention on the embedded database (see the README); 600 finish in about six minutes."""
 ACTIONABLE = ("planned", "scheduled")
+RETRY_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ class ScenarioPlan:
         }
 
 
+def program_start_clock(plan: ScenarioPlan) -> datetime:
+    """Where the simulated clock starts: a week before the program (HR feed, enrollment and
+    matching happen then); write it before the services start."""
+    return datetime.combine(plan.starts_on - timedelta(days=7), time(8), UTC)
+
+
 @dataclass(frozen=True)
 class Endpoints:
     pairing: str
@@ -115,9 +125,11 @@ class ProgramOutcome:
     seconds_per_week: list[float]
     setup_seconds: float
     people: list[SyntheticPerson]
+    phases: dict[str, float]
 
 
 DayHook = Callable[[int, date], None]
+PhaseHook = Callable[[str, float], None]
 
 
 class ProgramScenario:
@@ -140,12 +152,20 @@ class ProgramScenario:
         self.behaviour = Behaviour(self.plan.seed)
         self.truth = GroundTruth()
         self.sessions: dict[str, Session] = {}
-        self.now = datetime.combine(self.plan.starts_on - timedelta(days=7), time(8), UTC)
+        self.now = program_start_clock(self.plan)
         self._tokens: dict[str, dict[str, str]] = {}
         self._limit = asyncio.Semaphore(self.plan.concurrency)
         self._http: dict[str, httpx.AsyncClient] = {}
         self.people: dict[str, SyntheticPerson] = {}
         self.program_id = ""
+        self.retrying: list[tuple[Callable[[], Awaitable[bool]], int]] = []
+        """Actions a service refused because it did not know their subject yet, with the
+        number of days tried."""
+        self.on_phase: PhaseHook | None = None
+        self.busy_answers = 0
+        """503 answers (the service lost write conflicts for its whole retry budget)."""
+        self.phases: dict[str, float] = {}
+        """Seconds each setup phase took (HR feed, enrollment, matching, planning)."""
         self.replanned: set[str] = set()
         """Pairs whose sessions an HR change re-planned: read again at the next step."""
 
@@ -175,10 +195,17 @@ class ProgramScenario:
         """One request, at most `concurrency` at a time; 503 is retried (the services ask for
         it after a lost race), anything else is the caller's to judge."""
         async with self._limit:
-            for _ in range(20):
-                reply = await self._http[service].request(method, path, headers=who, json=body)
+            for attempt in range(20):
+                try:
+                    reply = await self._http[service].request(method, path, headers=who, json=body)
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # A kept-alive connection the server closed as the request went out.
+                    if attempt >= 3:
+                        raise
+                    continue
                 if reply.status_code != 503:
                     return reply
+                self.busy_answers += 1
                 await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
             return reply
 
@@ -233,7 +260,12 @@ class ProgramScenario:
 
     # -- the program ----------------------------------------------------------------------------
 
-    async def run(self, on_day: DayHook | None = None) -> ProgramOutcome:
+    async def run(
+        self, on_day: DayHook | None = None, on_phase: PhaseHook | None = None
+    ) -> ProgramOutcome:
+        """The whole program; `on_day` is told each simulated day done, `on_phase` each setup
+        phase with its seconds."""
+        self.on_phase = on_phase
         started = timer.monotonic()
         self.set_clock(self.now)
         limits = httpx.Limits(max_connections=self.plan.concurrency * 2)
@@ -264,13 +296,23 @@ class ProgramScenario:
             per_week,
             setup_s,
             list(self.people.values()),
+            self.phases,
         )
+
+    def _phase(self, name: str, since: float) -> float:
+        now = timer.monotonic()
+        self.phases[name] = now - since
+        if self.on_phase is not None:
+            self.on_phase(name, now - since)
+        return now
 
     async def set_up(self) -> dict[str, Any]:
         people = company(self.plan.employees, seed=self.plan.seed)
         self.people = {p.employee_id: p for p in people}
+        started = timer.monotonic()
         await self.publish_hr([p.hr_event() for p in people])
-        await self.until_known([p.employee_id for p in people])
+        await self.until_known(len(people))
+        started = self._phase("hr feed", started)
         program = await self.ok("pairing", "POST", "/programs", self.manager, self.plan.program())
         self.program_id = program["program_id"]
         await self.ok("pairing", "POST", f"/programs/{self.program_id}/open", self.manager)
@@ -285,24 +327,23 @@ class ProgramScenario:
             )
             for p in enrolled
         )
+        started = self._phase("enrollment", started)
         async with self._limit:
             run = await run_matching(self._http["pairing"], self.program_id, headers=self.manager)
         await self.load_pairs()
+        started = self._phase("matching", started)
         await self.load_sessions(list(self.truth.pairs))
+        self._phase("planning", started)
         return run
 
-    async def until_known(self, employee_ids: list[str]) -> None:
-        missing = [employee_ids[-1], *employee_ids]
+    async def until_known(self, count: int) -> None:
+        """Until the pairing projection holds the whole HR feed (it consumes asynchronously)."""
 
         async def all_known() -> bool:
-            while missing:
-                reply = await self.call("pairing", "GET", f"/employees/{missing[0]}", self.hr)
-                if reply.status_code != 200:
-                    return False
-                missing.pop(0)
-            return True
+            reply = await self.call("pairing", "GET", "/employees?limit=1", self.hr)
+            return reply.status_code == 200 and reply.json()["total"] >= count
 
-        await wait_until(all_known, 120, 0.1, what="pairing receiving the HR feed")
+        await wait_until(all_known, 300, 0.1, what="pairing receiving the HR feed")
 
     async def load_pairs(self) -> None:
         skip = 0
@@ -323,22 +364,23 @@ class ProgramScenario:
                 return
 
     async def load_sessions(self, pair_ids: list[str]) -> None:
-        """The pairs' series as the scheduling service planned them (waiting for the plan)."""
+        """The pairs' series as the scheduling service planned them, `concurrency` pairs at a
+        time, each polled until planned (slowly: the database is busy planning)."""
+        step = self.plan.concurrency
+        for start in range(0, len(pair_ids), step):
+            await self.all_of(
+                wait_until(functools.partial(self._series, p), 300, 0.2, what=f"the plan of {p}")
+                for p in pair_ids[start : start + step]
+            )
 
-        async def series(pair_id: str) -> None:
-            async def planned() -> bool:
-                reply = await self.call(
-                    "scheduling", "GET", f"/pairs/{pair_id}/sessions?limit=1000", self.manager
-                )
-                if reply.status_code != 200 or not reply.json()["items"]:
-                    return False
-                for item in reply.json()["items"]:
-                    self._remember(item)
-                return True
-
-            await wait_until(planned, 120, 0.1, what=f"the sessions of {pair_id}")
-
-        await self.all_of(series(p) for p in pair_ids)
+    async def _series(self, pair_id: str) -> bool:
+        path = f"/pairs/{pair_id}/sessions?limit=1000"
+        reply = await self.call("scheduling", "GET", path, self.manager)
+        if reply.status_code != 200 or not reply.json()["items"]:
+            return False
+        for item in reply.json()["items"]:
+            self._remember(item)
+        return True
 
     def _remember(self, item: dict[str, Any]) -> None:
         if not item.get("starts_at"):
@@ -368,6 +410,7 @@ class ProgramScenario:
             await self.load_sessions(sorted(self.replanned))
             self.replanned.clear()
         await self.attendance()
+        await self.retry()
         await self.feedback()
         await self.before_sessions()
         await self.assessments(day)
@@ -512,15 +555,29 @@ class ProgramScenario:
             phase = "final"
         if phase is None:
             return
-        calls = [
-            self._assess(pair, side, phase)
+        await self.all_of(
+            self.until_accepted(functools.partial(self._assess, pair, side, phase))
             for pair in self._active_pairs()
             for side in ("mentee", "mentor")
             if self.behaviour.assesses(side, pair.mentor_id, pair.mentee_id, phase)
-        ]
-        await self.all_of(calls)
+        )
 
-    async def _assess(self, pair: PairTruth, side: str, phase: str) -> None:
+    async def until_accepted(self, action: Callable[[], Awaitable[bool]]) -> None:
+        """Try `action` now; if the service does not know its subject yet (it consumes events
+        asynchronously), again on each of the next days."""
+        if not await action():
+            self.retrying.append((action, 1))
+
+    async def retry(self) -> None:
+        due, self.retrying = self.retrying, []
+        for action, attempts in due:
+            if await action():
+                continue
+            if attempts >= RETRY_DAYS:
+                raise RuntimeError(f"still refused after {attempts} days: {action}")
+            self.retrying.append((action, attempts + 1))
+
+    async def _assess(self, pair: PairTruth, side: str, phase: str) -> bool:
         levels = {
             t: self.behaviour.level(side, pair.mentor_id, pair.mentee_id, t, phase)
             for t in pair.topics
@@ -529,10 +586,13 @@ class ProgramScenario:
         person = pair.mentor_id if side == "mentor" else pair.mentee_id
         path = f"/pairs/{pair.pair_id}/assessments/{phase}"
         reply = await self.call("feedback", "POST", path, self.headers(person), body)
+        if reply.status_code == 404:
+            return False
         if reply.status_code != 201:
             raise RuntimeError(f"{phase} assessment of {pair.pair_id}: {reply.text}")
         for topic, level in levels.items():
             self.truth.assessments[pair.pair_id, topic, phase, side] = level
+        return True
 
     async def surveys(self, day: int) -> None:
         """MQS on day 31; the NPS from the day after the end, one pair per person per day (so
@@ -554,15 +614,19 @@ class ProgramScenario:
                     continue
                 score = self.behaviour.survey_score(kind, person, pair.mentor_id, pair.mentee_id)
                 if score is not None:
-                    calls.append(self._answer(kind, pair, side, person, score))
+                    answer = functools.partial(self._answer, kind, pair, side, person, score)
+                    calls.append(self.until_accepted(answer))
         await self.all_of(calls)
 
-    async def _answer(self, kind: str, pair: PairTruth, side: str, person: str, score: int) -> None:
+    async def _answer(self, kind: str, pair: PairTruth, side: str, person: str, score: int) -> bool:
         path = f"/surveys/{pair.pair_id}.{kind}.1/answer"
         reply = await self.call("feedback", "POST", path, self.headers(person), {"score": score})
+        if reply.status_code == 404:
+            return False
         if reply.status_code != 201:
             raise RuntimeError(f"{kind} answer of {pair.pair_id}: {reply.text}")
         self.truth.surveys.append((kind, pair.pair_id, side, score))
+        return True
 
     # -- HR churn ----------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ A record that makes the batch fail for good is isolated by bisection: the halves
 separately until the culprit stands alone; it then gets the per-record treatment (a rejection or
 a bug that persists over a few attempts → DLQ) while the records around it are applied. An
 outage is retried with bounded exponential backoff and, past the budget, the batch is not
-acknowledged (the subscriber seeks back), so nothing is lost and nothing skipped.
+acknowledged (the subscriber seeks back), so nothing is lost and nothing skipped. A batch
+that keeps losing write conflicts is split too (smaller transactions win the races).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ U = TypeVar("U", bound=TrackingUnitOfWork)
 log = get_logger("tandem.consumer")
 
 
+SPLIT_AFTER_CONFLICTS = 2
+"""A batch that lost this many write conflicts in a row is split: one large transaction loses
+every race against a steady stream of small ones (HTTP commands on the same documents), its
+halves do not. A single record is retried for `retry.conflict_budget_s`."""
 REJECTED = "rejected"
 HANDLER_ERROR = "handler_error"
 """DLQ reasons of records that decoded but failed in the use case (the others are the
@@ -249,7 +254,7 @@ class EventConsumer(Generic[U]):
                     if attempt >= self._retry.attempts_before_nack:
                         raise  # not acknowledged: the subscriber seeks back and tries again
                 else:
-                    if kind == "conflict":
+                    if kind == "conflict" and (len(items) == 1 or attempt < SPLIT_AFTER_CONFLICTS):
                         conflicted_since = conflicted_since or time.monotonic()
                         waited = time.monotonic() - conflicted_since
                         if waited < self._retry.conflict_budget_s:
