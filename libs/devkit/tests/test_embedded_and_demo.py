@@ -62,6 +62,8 @@ def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
             str(free_port()),
             "--http-base-port",
             str(base),
+            "--employees",
+            "60",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -69,7 +71,7 @@ def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
     )
     assert demo.stdout is not None
     output = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a 60-person company through 12 simulated weeks
     while time.monotonic() < deadline:
         line = demo.stdout.readline().decode()
         output.append(line)
@@ -79,6 +81,8 @@ def test_demo_runs_everything_and_ctrl_c_leaves_no_process(tmp_path: Path) -> No
     assert "Press Ctrl-C" in text, text
     for name in ("pairing", "scheduling", "feedback", "metrics"):
         assert name in text
+    for shown in ("week 12", "Program KPIs", "session completion", "report.html", "calendar.ics"):
+        assert shown in text, text
     pids = json.loads((state / "demo-pids.json").read_text())
     assert all(alive(pid) for pid in pids.values())
     demo.send_signal(signal.SIGINT)

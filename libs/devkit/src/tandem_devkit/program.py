@@ -333,7 +333,9 @@ class ProgramScenario:
         await self.load_pairs()
         started = self._phase("matching", started)
         await self.load_sessions(list(self.truth.pairs))
-        self._phase("planning", started)
+        started = self._phase("planning", started)
+        await self.quiescent()  # the program starts on a platform that has caught up
+        self._phase("backlogs drained", started)
         return run
 
     async def until_known(self, count: int) -> None:
@@ -741,12 +743,29 @@ class ProgramScenario:
             await asyncio.sleep(quiet_s)
 
     async def _drained(self) -> bool:
-        for service, client in self._http.items():
+        """No service has outbox entries to send or records it has not consumed (as their
+        gauges said at their last refresh, every 5 s)."""
+        watched = ("tandem_outbox_pending_records ", "tandem_consumer_lag_records{")
+        for client in self._http.values():
             text = (await client.get("/metrics")).text
-            watched: tuple[str, ...] = ("tandem_outbox_pending_records ",)
-            if service == "metrics":
-                watched += ("tandem_consumer_lag_records{",)
             for line in text.splitlines():
                 if line.startswith(watched) and float(line.split()[-1]):
                     return False
         return True
+
+    async def quiescent(self, quiet_s: float = 6.0, timeout_s: float = 600.0) -> None:
+        """Until every service has been drained for `quiet_s` (longer than the gauges' refresh,
+        so a stale zero does not count)."""
+        deadline = timer.monotonic() + timeout_s
+        since: float | None = None
+        while True:
+            now = timer.monotonic()
+            if await self._drained():
+                since = since or now
+                if now - since >= quiet_s:
+                    return
+            else:
+                since = None
+            if now > deadline:
+                raise TimeoutError("the services did not drain their backlogs")
+            await asyncio.sleep(0.5)
