@@ -71,8 +71,21 @@ async def test_the_report_equals_the_oracle(
         f"{len(truth.surveys)} survey answers; setup {outcome.setup_seconds:.1f} s, weeks "
         + ", ".join(f"{s:.1f}" for s in outcome.seconds_per_week)
     )
-    for done in (truth.held, truth.missed, truth.unreported, truth.feedback, truth.surveys):
+    for done in (
+        truth.held,
+        truth.missed,
+        truth.unreported,
+        truth.feedback,
+        truth.surveys,
+        truth.assessments,
+        truth.departed,
+        truth.moved_zone,
+    ):
         assert done, "every kind of behaviour happened"
+    assert {"participant_departed", "reporting_line_conflict"} <= set(truth.ended.values())
+    for figure in (expected["mqs"], expected["nps"], expected["feedback"]["mentee"]["rating"]):
+        assert not figure["suppressed"], "compared with numbers, not only with suppression"
+    assert any(not c["self_delta"]["suppressed"] for c in expected["competence"].values())
     for status in ("held", "missed"):
         assert report["sessions"][status] == expected["sessions"][status], status
     assert report["sessions"]["scheduled"] == 0, "everything begun was accounted for"

@@ -92,3 +92,25 @@ async def test_an_unknown_commit_and_an_outage_are_never_repeated() -> None:
         assert len(route.bodies) == 1
         if detail:
             assert reply.json()["detail"] == detail
+
+
+async def test_a_client_gone_mid_upload_never_runs_the_command() -> None:
+    called: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        called.append(True)
+
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"name": "x', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: Any) -> None:
+        raise AssertionError("nothing is answered to a client that left")
+
+    scope = {"type": "http", "method": "POST", "path": "/command", "headers": []}
+    await ConflictRetry(app)(scope, receive, send)
+    assert called == []

@@ -35,6 +35,7 @@ from tandem_devkit.embedded import StackInfo
 from tandem_devkit.runs import run_matching
 from tandem_servicekit.auth import HR_ADMIN, PARTICIPANT, PROGRAM_MANAGER
 from tandem_servicekit.clock import set_simulated_time
+from tandem_servicekit.http import COMMIT_UNKNOWN
 from tandem_servicekit.publisher import KafkaPublisher, ProducerRecord
 from tandem_servicekit.settings import KafkaSettings, Profile
 from tandem_servicekit.testing import wait_until
@@ -192,19 +193,13 @@ class ProgramScenario:
     async def call(
         self, service: str, method: str, path: str, who: dict[str, str], body: Any = None
     ) -> httpx.Response:
-        """One request, at most `concurrency` at a time; 503 is retried (the services ask for
-        it after a lost race), anything else is the caller's to judge."""
+        """One request, at most `concurrency` at a time; a 503 that says nothing was stored is
+        sent again after its Retry-After, anything else is the caller's to judge."""
         async with self._limit:
-            for attempt in range(20):
-                try:
-                    reply = await self._http[service].request(method, path, headers=who, json=body)
-                except (httpx.ReadError, httpx.RemoteProtocolError):
-                    # A kept-alive connection the server closed as the request went out.
-                    if attempt >= 3:
-                        raise
-                    continue
-                if reply.status_code != 503:
-                    return reply
+            for _ in range(20):
+                reply = await self._http[service].request(method, path, headers=who, json=body)
+                if reply.status_code != 503 or COMMIT_UNKNOWN in reply.text:
+                    return reply  # an unknown commit may have landed: never sent twice
                 self.busy_answers += 1
                 await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
             return reply
@@ -268,7 +263,9 @@ class ProgramScenario:
         self.on_phase = on_phase
         started = timer.monotonic()
         self.set_clock(self.now)
-        limits = httpx.Limits(max_connections=self.plan.concurrency * 2)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request never
+        # goes out on a connection the server is closing (and nothing needs resending).
+        limits = httpx.Limits(max_connections=self.plan.concurrency * 2, keepalive_expiry=2.0)
         async with contextlib.AsyncExitStack() as clients:
             for name in ("pairing", "scheduling", "feedback", "metrics"):
                 client = httpx.AsyncClient(
@@ -287,6 +284,7 @@ class ProgramScenario:
                     per_week.append(timer.monotonic() - week_started)
                     week_started = timer.monotonic()
             await self.close()
+            await self.quiescent()
             report = await self.settled_report()
         return ProgramOutcome(
             self.program_id,

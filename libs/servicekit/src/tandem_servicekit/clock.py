@@ -10,6 +10,7 @@ something really happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -60,20 +61,19 @@ class SimulatedClock:
 
     The scenario writes an ISO-8601 instant to one file (`set_simulated_time`, an atomic
     rename) and every service reads it: twelve weeks of a program pass in minutes, and every
-    time-driven rule fires on that time. The file is read again only when it was replaced, and
-    the clock never goes back (a scenario that writes an earlier instant is ignored). The
-    settings refuse it under the production Kafka profile.
+    time-driven rule fires on that time. The file (a few bytes) is read on every call, so a
+    change is never missed; the clock never goes back (an earlier instant is ignored), and an
+    unreadable file keeps the last time read. The settings refuse it under the production Kafka
+    profile.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[int, int] | None = None
         self._now = read_simulated_time(path)
 
     def now(self) -> datetime:
-        stat = os.stat(self.path)
-        if (stat.st_ino, stat.st_mtime_ns) != self._seen:
-            self._seen = (stat.st_ino, stat.st_mtime_ns)
+        # An unreadable file (being written by hand, say) keeps the last time read.
+        with contextlib.suppress(ValueError):
             self._now = max(self._now, read_simulated_time(self.path))
         return self._now
 

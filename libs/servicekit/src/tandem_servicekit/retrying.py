@@ -58,6 +58,8 @@ class ConflictRetry:
             await self.app(scope, receive, _Attempt(send, last=True))
             return
         body = await _read_body(receive)
+        if body is None:
+            return  # the client went away mid-upload: never run a command on half a body
         deadline = time.monotonic() + self.budget_s
         pause = FIRST_PAUSE_S
         while True:
@@ -69,16 +71,16 @@ class ConflictRetry:
             pause = min(pause * 2, MAX_PAUSE_S)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when the client disconnected before sending it all."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

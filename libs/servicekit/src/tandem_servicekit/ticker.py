@@ -9,7 +9,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -63,22 +63,23 @@ def register_ticker(runtime: Any, run_pass: Pass, *, interval_s: float, lease_s:
     async def run() -> None:
         try:
             while True:
-                await one_pass()
-                await until_next_pass(runtime.clock, interval_s)
+                began = runtime.clock.now()
+                await one_pass(began)
+                await until_next_pass(runtime.clock, interval_s, since=began)
         finally:  # shutting down: hand the lease over at once
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(lease.release()), 2.0)
 
-    async def one_pass() -> None:
+    async def one_pass(began: datetime) -> None:
         try:
             if await lease.acquire():
-                started_at = runtime.clock.now()
                 done = await run_pass(lease.acquire)
                 for job, count in done.items():
                     handled.labels(job).inc(count)
                 ticks.inc()
                 last.set_to_current_time()
-                caught_up.set(started_at.timestamp())
+                if await lease.acquire():  # not cut short by another replica taking over
+                    caught_up.set(began.timestamp())
                 if any(done.values()):
                     log.info("ticker ran", **done)
         except TickFailed as exc:  # the others ran; the next tick retries the failed ones
@@ -96,14 +97,16 @@ def register_ticker(runtime: Any, run_pass: Pass, *, interval_s: float, lease_s:
 SIMULATED_POLL_S = 0.02
 
 
-async def until_next_pass(clock: Clock, interval_s: float) -> None:
-    """`interval_s`, or less on a simulated clock: a pass starts as soon as the scenario moves
-    the time (a file check every 20 ms, no database call), so a simulated day's rules fire
-    without a short interval's cost in database passes."""
+async def until_next_pass(clock: Clock, interval_s: float, since: datetime | None = None) -> None:
+    """`interval_s`, or less on a simulated clock: a pass starts as soon as the time differs
+    from `since` (the time the last pass began; a file check every 20 ms, no database call),
+    so a simulated day's rules fire without a short interval's cost in database passes."""
     if not isinstance(clock, SimulatedClock):
         await asyncio.sleep(interval_s)
         return
-    was = clock.now()
+    was = since or clock.now()
+    if clock.now() != was:
+        return
     deadline = asyncio.get_running_loop().time() + interval_s
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(SIMULATED_POLL_S)
