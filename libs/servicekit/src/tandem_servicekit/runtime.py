@@ -355,10 +355,11 @@ class ServiceRuntime(Generic[U]):
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.broker.stop()
-        await self.relay.stop(timeout_s=self.settings.graceful_timeout_s / 4)
-        await self.publisher.stop()
-        await self.mongo.close()
+        budget = self.settings.graceful_timeout_s / 4
+        await _bounded("broker", self.broker.stop(), budget)
+        await self.relay.stop(timeout_s=budget)
+        await _bounded("publisher", self.publisher.stop(), budget)
+        await _bounded("database client", self.mongo.close(), budget)
         log.info("service stopped", service=self.settings.service_name)
 
     def http_app(self, *routers: APIRouter, title: str, description: str = "") -> FastAPI:
@@ -389,6 +390,15 @@ class ServiceRuntime(Generic[U]):
         app.state.runtime = self
         app.state.unit_of_work = self.unit_of_work
         return app
+
+
+async def _bounded(what: str, stopping: Awaitable[Any], timeout_s: float) -> None:
+    """One shutdown step, given `timeout_s`: a consumer stopped while it joins its group can
+    wait on the broker indefinitely (seen on the embedded broker), and a stop must end."""
+    try:
+        await asyncio.wait_for(stopping, timeout_s)
+    except TimeoutError:
+        log.warning("shutdown step timed out, going on", step=what, timeout_s=timeout_s)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
