@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from tandem_contracts import EventMeta, encode
-from tandem_contracts.events import EmployeeHired, PairCreated
+from tandem_contracts.events import EmployeeHired, PairCreated, PairEnded
 from tandem_contracts.examples import example_events
 from tandem_contracts.topics import HR_EMPLOYEES, PAIRING
 from tandem_servicekit.consumer import Delivery
@@ -209,7 +209,8 @@ async def test_a_batch_is_one_transaction_and_a_poison_record_is_split_off_alone
 async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_fields(
     settings: ServiceSettings,
 ) -> None:
-    """An additive change upstream must not dead-letter a consumer that was not redeployed."""
+    """An additive change upstream must not dead-letter a consumer that was not redeployed; a
+    type that no contract defines is no additive change but a mistake, and is dead-lettered."""
     seen: list[str] = []
 
     async def on_pair(event: PairCreated, meta: EventMeta, uow: MongoUnitOfWork) -> None:
@@ -230,11 +231,13 @@ async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_
     broken = json.loads(missing.value)
     del broken["session_minutes"]
     last = encode(created.model_copy(update={"pair_id": "pair-last"}), source="/t")
+    ended = encode(next(e for e in example_events() if isinstance(e, PairEnded)), source="/t")
     await produce_to(
         settings,
         PAIRING,
         (grown.key, json.dumps(value).encode(), list(grown.headers)),
         (grown.key, b'{"whatever": 1}', unknown),
+        (ended.key, ended.value, list(ended.headers)),
         (missing.key, json.dumps(broken).encode(), list(missing.headers)),
         (last.key, last.value, list(last.headers)),
     )
@@ -249,10 +252,13 @@ async def test_a_tolerant_reader_ignores_added_fields_and_types_but_not_missing_
         await wait_until(done)
         assert sorted(seen) == ["pair-grown", "pair-last"], "each once, the broken one never"
         assert counter(runtime, "ignored", topic) == 1
-        dead = await read_topic(settings.kafka.bootstrap_servers, topic + ".dlq", at_least=1)
-        assert [d.key for d in dead] == [missing.key], "only the missing field is dead-lettered"
-        assert dead[0].headers["tandem_dlq_reason"] == b"invalid_data"
-        assert b"session_minutes" in dead[0].headers["tandem_dlq_error_message"]
+        dead = await read_topic(settings.kafka.bootstrap_servers, topic + ".dlq", at_least=2)
+        reasons = {d.headers["tandem_dlq_reason"]: d for d in dead}
+        assert set(reasons) == {b"invalid_data", b"unknown_type"}, "the added field is not"
+        assert reasons[b"invalid_data"].key == missing.key
+        assert b"session_minutes" in reasons[b"invalid_data"].headers["tandem_dlq_error_message"]
+        message = reasons[b"unknown_type"].headers["tandem_dlq_error_message"]
+        assert PairCreated.event_type.encode() in message, "names the types of the topic"
     finally:
         await runtime.stop()
 

@@ -106,6 +106,25 @@ async def test_types_without_a_handler_are_ignored_not_dead_lettered() -> None:
     assert h.publisher.sent == []
 
 
+async def test_a_type_no_contract_defines_is_dead_lettered_naming_the_topics_types() -> None:
+    async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
+        raise AssertionError("never called")
+
+    h = Harness(handler)
+    good = record_of()
+    typo_type = b"org.tandem.hr.employee_hird.v1"
+    typo = [(k, typo_type if k == "ce_type" else v) for k, v in good.headers]
+    record = IncomingRecord(good.topic, 0, 7, good.key, good.value, typo)
+    assert await h.consumer.process(record) is Outcome.DEAD_LETTERED
+    [sent] = h.publisher.sent
+    headers = dict(sent.headers)
+    assert headers["tandem_dlq_reason"] == b"unknown_type"
+    message = headers["tandem_dlq_error_message"].decode()
+    assert EmployeeHired.event_type in message
+    assert EmployeeDeparted.event_type in message
+    assert "employee_hird" not in message, "never echoes the rejected value"
+
+
 async def test_an_invalid_record_goes_to_the_dlq_with_its_reason() -> None:
     async def handler(event: EmployeeHired, meta: EventMeta, uow: FakeUnitOfWork) -> None:
         raise AssertionError("never called")

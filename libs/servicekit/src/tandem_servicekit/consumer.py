@@ -1,7 +1,8 @@
 """The pipeline every consumed record goes through, one record or a whole batch at a time.
 
-Per record: read the CloudEvents headers → a type this consumer does not handle is acknowledged
-and counted, never dead-lettered (tolerant reader: other services may add types) → validate the
+Per record: read the CloudEvents headers → a Tandem type of the topic that this consumer does not
+handle is acknowledged and counted; a type no Tandem contract defines is dead-lettered (a typo or
+a foreign producer, not something to skip silently) → validate the
 value tolerantly (unknown fields ignored) → an invalid record goes to `<topic>.dlq` with its
 reason. The valid records of a batch are then applied in ONE unit of work: the inbox filters
 redeliveries, the handler changes state (bulk writes where it can), and the commit records every
@@ -27,7 +28,14 @@ from typing import Any, Generic, TypeVar
 from prometheus_client import CollectorRegistry, Counter
 
 from tandem_contracts import Event, EventMeta, InvalidReason, InvalidRecord, model_for
-from tandem_contracts.cloudevents import H_TYPE, decode_data, decode_meta, header_value
+from tandem_contracts.cloudevents import (
+    H_TYPE,
+    decode_data,
+    decode_meta,
+    header_value,
+    unknown_type_message,
+)
+from tandem_contracts.registry import events_on
 from tandem_servicekit.dead_letters import DeadLetterRouter
 from tandem_servicekit.errors import RejectedEvent, is_transient
 from tandem_servicekit.health import Health
@@ -143,6 +151,7 @@ class EventConsumer(Generic[U]):
         self._contract_topic = topic
         self._topic = topic_prefix + topic
         self._types = {t.event_type: t for t in types}
+        self._unknown_type = unknown_type_message(m.event_type for m in events_on(topic))
         self._handler = handler
         self._uow_factory = uow_factory
         self._dead_letters = dead_letters
@@ -201,19 +210,22 @@ class EventConsumer(Generic[U]):
         return result
 
     async def _decode(self, record: IncomingRecord) -> Delivery | Outcome:
-        """Headers first: a type this consumer does not handle is ignored before its value is
-        read. Every failure of any kind here is a DLQ reason, never a retry."""
+        """Headers first: a Tandem type of this topic that this consumer does not handle is
+        ignored before its value is read; a type no Tandem service knows is dead-lettered
+        (`unknown_type`, naming the types of this topic). Every failure of any kind here is a
+        DLQ reason, never a retry."""
         try:
             named = header_value(record.headers, H_TYPE)
             if named is not None and named not in self._types and model_for(named) is None:
-                log.debug("event type not handled by this consumer")
-                return Outcome.IGNORED
+                raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, self._unknown_type)
             meta = decode_meta(record.headers, record.value)
             model = self._types.get(meta.type) or model_for(meta.type)
-            if model is not None and model.topic != self._contract_topic:
+            if model is None:
+                raise InvalidRecord(InvalidReason.UNKNOWN_TYPE, self._unknown_type)
+            if model.topic != self._contract_topic:
                 message = f"{model.__name__} travels on {model.topic}, not here"
                 raise InvalidRecord(InvalidReason.WRONG_TOPIC, message)
-            if model is None or meta.type not in self._types:
+            if meta.type not in self._types:
                 log.debug("event type not handled by this consumer")
                 return Outcome.IGNORED
             event = decode_data(model, record.value, tolerant=True)
