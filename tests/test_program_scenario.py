@@ -50,7 +50,14 @@ def simulated(
 async def run_scenario(simulated: tuple[ServiceSet, Path], stack: StackInfo) -> ProgramOutcome:
     running, clock = simulated
     urls = Endpoints(**{name: svc.url for name, svc in running.services.items()})
-    scenario = ProgramScenario(stack, urls, clock, PLAN, topic_prefix=running.topic_prefix)
+    scenario = ProgramScenario(
+        stack,
+        urls,
+        clock,
+        PLAN,
+        topic_prefix=running.topic_prefix,
+        database_suffix=running.database_suffix,
+    )
     return await scenario.run()
 
 

@@ -206,3 +206,16 @@ async def test_a_pair_recorded_while_its_program_closed_is_finished_by_the_ticke
     program = await uow.programs.get("prog")
     assert program is not None
     assert not program.winding_down
+
+
+async def test_the_pairs_own_end_reason_wins_over_the_close_read_before_it() -> None:
+    """ProgramClosed and the pair's PairEnded travel on different partitions: whichever is
+    read first, the pair ends once and keeps the pairing service's reason."""
+    uow = new_uow()
+    await consume(uow, opened(), pair_created("p9", "m9", "e9"))
+    await consume(uow, ProgramClosed(program_id="prog", closed_at=NOW))
+    await consume(uow, pair_ended("p9", reason=PairEndReason.COMPLETED))
+    pair = await uow.pairs.get("p9")
+    assert pair is not None
+    assert pair.end_reason == "completed"
+    assert pair.ended_at == NOW

@@ -112,7 +112,14 @@ def run_demo(
     service's KPI report and where to look further."""
     urls = Endpoints(**{name: svc.url for name, svc in running.services.items()})
     plan = ScenarioPlan(employees=employees, seed=DEMO_SEED)
-    scenario = ProgramScenario(stack, urls, clock_file, plan, topic_prefix=running.topic_prefix)
+    scenario = ProgramScenario(
+        stack,
+        urls,
+        clock_file,
+        plan,
+        topic_prefix=running.topic_prefix,
+        database_suffix=running.database_suffix,
+    )
     console.print(
         f"\n[bold]Synthetic company[/bold]: {employees:,} employees → HR feed on Kafka, a "
         f"{plan.weeks}-week weekly program of {plan.session_minutes}-minute sessions, "

@@ -10,15 +10,15 @@ a time-zone move). After the last week the program closes and the metrics servic
 read. Everything the services accepted is recorded in a `GroundTruth`, so a test can recompute
 the KPIs independently (`tandem_simulation.truth.expected_kpis`).
 
-Each step waits until the scheduling and feedback tickers have worked through the new time
+Each day waits until the scheduling and feedback tickers have worked through the new time
 (`tandem_<service>_ticker_caught_up_to_timestamp_seconds`), so time-driven rules fire on the
-simulated day they are due.
+simulated day they are due, and until the platform has worked off what the day's steps set in
+motion (`tandem_devkit.backlogs`), so two runs of one plan end in the same state.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import time as timer
 from collections.abc import Awaitable, Callable, Iterable
@@ -31,8 +31,11 @@ import httpx
 
 from tandem_contracts import encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated
+from tandem_devkit.backlogs import Backlogs
 from tandem_devkit.embedded import StackInfo
+from tandem_devkit.faults import ServiceGate
 from tandem_devkit.runs import run_matching
+from tandem_devkit.services import SERVICES
 from tandem_servicekit.auth import HR_ADMIN, PARTICIPANT, PROGRAM_MANAGER
 from tandem_servicekit.clock import set_simulated_time
 from tandem_servicekit.http import COMMIT_UNKNOWN
@@ -144,12 +147,20 @@ class ProgramScenario:
         plan: ScenarioPlan | None = None,
         *,
         topic_prefix: str = "",
+        database_suffix: str = "",
+        gate: ServiceGate | None = None,
     ) -> None:
         self.stack = stack
+        self.gate = gate or ServiceGate()
+        """Every request passes it: a fault injector kills a service only between requests."""
         self.urls = endpoints
         self.clock_file = clock_file
         self.plan = plan or ScenarioPlan()
         self.topic_prefix = topic_prefix
+        self.databases = {name: f"tandem_{name}{database_suffix}" for name in SERVICES}
+        self.backlogs = Backlogs(
+            stack.kafka_bootstrap, stack.mongo_uri, list(self.databases.values()), topic_prefix
+        )
         self.behaviour = Behaviour(self.plan.seed)
         self.truth = GroundTruth()
         self.sessions: dict[str, Session] = {}
@@ -167,6 +178,11 @@ class ProgramScenario:
         """503 answers (the service lost write conflicts for its whole retry budget)."""
         self.phases: dict[str, float] = {}
         """Seconds each setup phase took (HR feed, enrollment, matching, planning)."""
+        self.settle_seconds = 0.0
+        """Time spent waiting for the services' own work to finish (see `quiescent`)."""
+        self.weeks_begun = asyncio.Event()
+        """Set once the program is planned and the first simulated day begins."""
+        self._limits = httpx.Limits()
         self.replanned: set[str] = set()
         """Pairs whose sessions an HR change re-planned: read again at the next step."""
 
@@ -195,14 +211,14 @@ class ProgramScenario:
     ) -> httpx.Response:
         """One request, at most `concurrency` at a time; a 503 that says nothing was stored is
         sent again after its Retry-After, anything else is the caller's to judge."""
-        async with self._limit:
-            for _ in range(20):
+        for _ in range(20):
+            async with self._limit, self.gate.request(service):
                 reply = await self._http[service].request(method, path, headers=who, json=body)
-                if reply.status_code != 503 or COMMIT_UNKNOWN in reply.text:
-                    return reply  # an unknown commit may have landed: never sent twice
-                self.busy_answers += 1
-                await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
-            return reply
+            if reply.status_code != 503 or COMMIT_UNKNOWN in reply.text:
+                return reply  # an unknown commit may have landed: never sent twice
+            self.busy_answers += 1
+            await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
+        return reply
 
     async def ok(
         self, service: str, method: str, path: str, who: dict[str, str], body: Any = None
@@ -219,17 +235,26 @@ class ProgramScenario:
         self.now = at
         set_simulated_time(self.clock_file, at)
 
+    async def gauges(self, service: str, *prefixes: str) -> list[float]:
+        """The values of the service's Prometheus samples whose line starts with a prefix."""
+        text = (await self.call(service, "GET", "/metrics", {})).text
+        return [float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefixes)]
+
+    async def reconnect(self, service: str) -> None:
+        """A fresh connection pool for `service` (after its process was replaced)."""
+        old = self._http[service]
+        self._http[service] = httpx.AsyncClient(
+            base_url=str(old.base_url), timeout=old.timeout, limits=self._limits
+        )
+        await old.aclose()
+
     async def caught_up(self, timeout_s: float = 120.0) -> None:
         """Until the scheduling and feedback tickers have completed a pass begun at `now`."""
         wanted = self.now.timestamp()
 
         async def ticked(service: str) -> bool:
-            text = (await self._http[service].get("/metrics")).text
             name = f"tandem_{service}_ticker_caught_up_to_timestamp_seconds "
-            for line in text.splitlines():
-                if line.startswith(name):
-                    return float(line.split()[-1]) >= wanted
-            return False
+            return any(value >= wanted for value in await self.gauges(service, name))
 
         for service in ("scheduling", "feedback"):
             await wait_until(
@@ -265,14 +290,15 @@ class ProgramScenario:
         self.set_clock(self.now)
         # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request never
         # goes out on a connection the server is closing (and nothing needs resending).
-        limits = httpx.Limits(max_connections=self.plan.concurrency * 2, keepalive_expiry=2.0)
-        async with contextlib.AsyncExitStack() as clients:
-            for name in ("pairing", "scheduling", "feedback", "metrics"):
-                client = httpx.AsyncClient(
-                    base_url=getattr(self.urls, name), timeout=120, limits=limits
-                )
-                self._http[name] = await clients.enter_async_context(client)
+        self._limits = httpx.Limits(max_connections=self.plan.concurrency * 2, keepalive_expiry=2.0)
+        for name in ("pairing", "scheduling", "feedback", "metrics"):
+            self._http[name] = httpx.AsyncClient(
+                base_url=getattr(self.urls, name), timeout=120, limits=self._limits
+            )
+        try:
+            await self.backlogs.__aenter__()
             run = await self.set_up()
+            self.weeks_begun.set()
             setup_s = timer.monotonic() - started
             per_week: list[float] = []
             week_started = timer.monotonic()
@@ -286,6 +312,10 @@ class ProgramScenario:
             await self.close()
             await self.quiescent()
             report = await self.settled_report()
+        finally:
+            for client in self._http.values():
+                await client.aclose()
+            await self.backlogs.__aexit__()
         return ProgramOutcome(
             self.program_id,
             run,
@@ -326,7 +356,7 @@ class ProgramScenario:
             for p in enrolled
         )
         started = self._phase("enrollment", started)
-        async with self._limit:
+        async with self._limit, self.gate.request("pairing"):
             run = await run_matching(self._http["pairing"], self.program_id, headers=self.manager)
         await self.load_pairs()
         started = self._phase("matching", started)
@@ -404,19 +434,27 @@ class ProgramScenario:
     # -- one simulated day ------------------------------------------------------------------
 
     async def one_day(self, day: int) -> None:
-        """Midnight (UTC) starting `day`: account for yesterday, prepare today, then churn."""
+        """Midnight (UTC) starting `day`: account for yesterday, prepare today, then churn.
+
+        What the services do on their own (tickers, consumers) is waited for wherever a later
+        step depends on it, so a run does the same thing whatever the machine's speed: after
+        the tick of the new day, after the attendance reports (feedback requests follow from
+        them), and after the day's HR churn (pairs end, sessions are cancelled)."""
         self.set_clock(datetime.combine(self.plan.starts_on + timedelta(days=day), time(), UTC))
+        await self.caught_up()
+        await self.quiescent()
         if self.replanned:
             await self.load_sessions(sorted(self.replanned))
             self.replanned.clear()
         await self.attendance()
+        await self.quiescent()
         await self.retry()
         await self.feedback()
         await self.before_sessions()
         await self.assessments(day)
         await self.surveys(day)
         await self.churn(day)
-        await self.caught_up()
+        await self.quiescent()
 
     def _live(self, session: Session) -> bool:
         return session.pair_id not in self.truth.ended and session.status in ACTIONABLE
@@ -722,48 +760,25 @@ class ProgramScenario:
         for pair_id in self.truth.pairs:
             self.truth.ended.setdefault(pair_id, "completed")
 
-    async def settled_report(
-        self, quiet_s: float = 3.0, timeout_s: float = 300.0
-    ) -> dict[str, Any]:
-        """The metrics service's report once it stops changing for `quiet_s` (every service's
-        outbox drained, the metrics consumers caught up)."""
+    async def settled_report(self, timeout_s: float = 300.0) -> dict[str, Any]:
+        """The metrics service's report once every backlog is worked off and two reads agree."""
         path = f"/programs/{self.program_id}/report"
         deadline = timer.monotonic() + timeout_s
         last: dict[str, Any] | None = None
         while True:
+            await self.quiescent(timeout_s)
             report: dict[str, Any] = await self.ok("metrics", "GET", path, self.manager)
             comparable = {k: v for k, v in report.items() if k != "computed_at"}
-            if last is not None and comparable == last and await self._drained():
+            if comparable == last:
                 return report
             if timer.monotonic() > deadline:
                 raise TimeoutError("the metrics report did not settle")
             last = comparable
-            await asyncio.sleep(quiet_s)
 
-    async def _drained(self) -> bool:
-        """No service has outbox entries to send or records it has not consumed (as their
-        gauges said at their last refresh, every 5 s)."""
-        watched = ("tandem_outbox_pending_records ", "tandem_consumer_lag_records{")
-        for client in self._http.values():
-            text = (await client.get("/metrics")).text
-            for line in text.splitlines():
-                if line.startswith(watched) and float(line.split()[-1]):
-                    return False
-        return True
-
-    async def quiescent(self, quiet_s: float = 6.0, timeout_s: float = 600.0) -> None:
-        """Until every service has been drained for `quiet_s` (longer than the gauges' refresh,
-        so a stale zero does not count)."""
-        deadline = timer.monotonic() + timeout_s
-        since: float | None = None
-        while True:
-            now = timer.monotonic()
-            if await self._drained():
-                since = since or now
-                if now - since >= quiet_s:
-                    return
-            else:
-                since = None
-            if now > deadline:
-                raise TimeoutError("the services did not drain their backlogs")
-            await asyncio.sleep(0.5)
+    async def quiescent(self, timeout_s: float = 600.0) -> float:
+        """Until every service has published its outbox and every consumer group has committed
+        everything on its topics (`Backlogs`, read from the broker and the databases);
+        returns the seconds waited."""
+        waited = await self.backlogs.settled(timeout_s)
+        self.settle_seconds += waited
+        return waited

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,16 +27,28 @@ class RunningService:
     port: int
     process: Popen[bytes]
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, no drain: what an OOM kill or a lost node does."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def restart(self) -> None:
+        """Start it again with the same settings and port (its log goes on in the same file)."""
+        self.process = spawn(_command(self.name), log_path=self.log_path, env=self.env)
 
 
 @dataclass
 class ServiceSet:
     services: dict[str, RunningService] = field(default_factory=dict)
     topic_prefix: str = ""
+    database_suffix: str = ""
 
     def stop(self, timeout_s: float = 25.0) -> None:
         """SIGTERM each service (graceful drain), SIGKILL after `timeout_s`."""
@@ -56,7 +70,7 @@ def start_services(
 ) -> ServiceSet:
     """Each service as `python -m tandem_<name>` on `stack`. With `clock_file` every service
     reads the simulated time from it (write it first); `tick_interval_s` paces the tickers."""
-    running = ServiceSet(topic_prefix=topic_prefix)
+    running = ServiceSet(topic_prefix=topic_prefix, database_suffix=database_suffix)
     for name in names:
         port = (ports or {}).get(name) or free_port()
         env = {**os.environ, **stack.service_env(name, topic_prefix=topic_prefix)}
@@ -71,9 +85,13 @@ def start_services(
             env[prefix + "RULES__TICK_INTERVAL_S"] = str(tick_interval_s)
         env.update(extra_env or {})
         log_path = log_dir / f"{name}.log"
-        proc = spawn([sys.executable, "-m", f"tandem_{name}"], log_path=log_path, env=env)
-        running.services[name] = RunningService(name, port, proc, log_path)
+        proc = spawn(_command(name), log_path=log_path, env=env)
+        running.services[name] = RunningService(name, port, proc, log_path, env)
     return running
+
+
+def _command(name: str) -> list[str]:
+    return [sys.executable, "-m", f"tandem_{name}"]
 
 
 def wait_ready(running: ServiceSet, timeout_s: float = 60.0) -> dict[str, dict[str, object]]:

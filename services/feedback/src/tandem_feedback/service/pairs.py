@@ -125,8 +125,14 @@ async def on_pair_created(
 
 async def on_pair_ended(event: PairEnded, uow: FeedbackUnitOfWork, rules: FeedbackRules) -> None:
     pair = await uow.pairs.get(event.pair_id)
-    if pair is not None:
+    if pair is None:
+        return
+    if pair.active:
         await finish(pair, event.ended_at, event.reason.value, uow, rules)
+    elif pair.end_reason == PROGRAM_CLOSED and event.reason.value != PROGRAM_CLOSED:
+        # The program's close (another partition) was read first and ended the pair on its
+        # own: the pairing service's reason is the record, whichever arrived first.
+        await uow.pairs.put(pair.model_copy(update={"end_reason": event.reason.value}))
 
 
 async def finish(
