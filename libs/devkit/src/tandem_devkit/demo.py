@@ -111,7 +111,7 @@ def run_demo(
     """The whole-program scenario with a progress bar per simulated week, then the metrics
     service's KPI report and where to look further."""
     urls = Endpoints(**{name: svc.url for name, svc in running.services.items()})
-    plan = ScenarioPlan(employees=employees, seed=DEMO_SEED)
+    plan = ScenarioPlan(employees=employees, seed=DEMO_SEED, settle_daily=False)
     scenario = ProgramScenario(
         stack,
         urls,

@@ -5,7 +5,8 @@ every id by what it names instead (`pair:<mentor>/<mentee>`, `enrollment:<employ
 sessions by pair and sequence), and ids derived from those by a hash (`fb-…`, `asm-…`) by a
 placeholder (the fields they are derived from are in the same document). Left out: the
 plumbing whose content depends on timing, not on what happened (inbox markers, outbox entries,
-leases, write counters of lock documents, matching-run timings and attempts).
+leases, write counters of lock documents; of a matching run only its result is kept, not its
+timings).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pymongo import AsyncMongoClient
 
 PLUMBING = {"inbox", "outbox", "leases", "locks", "calendar_locks", "person_locks", "staged_pairs"}
 TIMING_FIELDS = {"published_at", "processed_at", "writes", "attempts", "worker_id", "lease_until"}
+COUNTERS = {"program_rosters": {"version"}}
+"""Concurrency tokens: how many transactions touched a document, which depends on how the
+consumer happened to batch the records, not on what they said."""
 RUN_FIELDS = {"status", "proposed", "certified_optimal", "average_score", "mentees", "mentors"}
 DERIVED = re.compile(
     r"\b(ses|fb|asm|mtg)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -36,11 +40,7 @@ class ServiceState:
 
 def _drop_timing(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: _drop_timing(v)
-            for k, v in value.items()
-            if k not in TIMING_FIELDS and not k.endswith("_seconds")
-        }
+        return {k: _drop_timing(v) for k, v in value.items() if k not in TIMING_FIELDS}
     if isinstance(value, list):
         return [_drop_timing(v) for v in value]
     return value
@@ -95,6 +95,8 @@ async def state_digests(mongo_uri: str, databases: Mapping[str, str]) -> dict[st
                 for d in documents:
                     if projection is not None:
                         d.pop("_id", None)
+                    for counter in COUNTERS.get(name, ()):
+                        d.pop(counter, None)
                 collections[name] = sorted(_canonical(d, names, pattern) for d in documents)
             text = json.dumps(collections, sort_keys=True)
             states[service] = ServiceState(hashlib.sha256(text.encode()).hexdigest(), collections)
@@ -104,11 +106,40 @@ async def state_digests(mongo_uri: str, databases: Mapping[str, str]) -> dict[st
 
 
 def differences(a: ServiceState, b: ServiceState, limit: int = 5) -> list[str]:
-    """A few documents that only one of two states holds, by collection."""
+    """What differs between two states: documents only one holds (by `_id`), and for the
+    documents both hold, the paths whose values differ."""
     found: list[str] = []
     for name in sorted(set(a.collections) | set(b.collections)):
-        only_a = sorted(set(a.collections.get(name, [])) - set(b.collections.get(name, [])))
-        only_b = sorted(set(b.collections.get(name, [])) - set(a.collections.get(name, [])))
-        found += [f"{name} only in the first: {d[:400]}" for d in only_a[:limit]]
-        found += [f"{name} only in the second: {d[:400]}" for d in only_b[:limit]]
+        left = _by_id(a.collections.get(name, []))
+        right = _by_id(b.collections.get(name, []))
+        shown = 0
+        for key in sorted(set(left) | set(right)):
+            if left.get(key) == right.get(key) or shown >= limit:
+                continue
+            shown += 1
+            if key not in right:
+                found.append(f"{name} {key}: only in the first")
+            elif key not in left:
+                found.append(f"{name} {key}: only in the second")
+            else:
+                paths = _paths(left[key], right[key])
+                found.append(f"{name} {key}: " + "; ".join(paths[:limit]))
     return found
+
+
+def _by_id(documents: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for n, text in enumerate(documents):
+        document = json.loads(text)
+        found[str(document.get("_id", f"#{n}"))] = document
+    return found
+
+
+def _paths(a: Any, b: Any, at: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [p for k in sorted(set(a) | set(b)) for p in _paths(a.get(k), b.get(k), f"{at}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [
+            p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _paths(x, y, f"{at}[{i}]")
+        ]
+    return [] if a == b else [f"{at or '.'}: {json.dumps(a)[:120]} != {json.dumps(b)[:120]}"]

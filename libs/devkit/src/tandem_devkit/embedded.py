@@ -13,6 +13,7 @@ import json
 import random
 import shutil
 import socket
+import subprocess
 import sys
 import time
 import urllib.request
@@ -171,21 +172,7 @@ def start_stack(
         if port_in_use(port):
             raise EmbeddedError(f"port {port} for the embedded {name} is already in use")
     state_dir.mkdir(parents=True, exist_ok=True)
-    listener = f"tcp://127.0.0.1:{kafka_port}"
-    kafka = spawn(
-        [
-            tansu_binary(),
-            "broker",
-            "--listener-url",
-            listener,
-            "--advertised-listener-url",
-            listener,
-            "--storage-engine",
-            "memory://tansu/",
-        ],
-        log_path=state_dir / "kafka.log",
-        tied_to_parent=tied_to_parent,
-    )
+    kafka = start_broker(state_dir, kafka_port, tied_to_parent=tied_to_parent)
     mongo = spawn(
         [
             secantus_binary(),
@@ -219,6 +206,33 @@ def start_stack(
         stop_stack(info)
         raise
     return info
+
+
+def start_broker(
+    state_dir: Path,
+    port: int,
+    *,
+    advertised_port: int | None = None,
+    tied_to_parent: bool = True,
+) -> subprocess.Popen[bytes]:
+    """The embedded broker on `port`; it tells clients to connect to `advertised_port` (a
+    proxy in front of it, say) if given."""
+    listener = f"tcp://127.0.0.1:{port}"
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+    return spawn(
+        [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            advertised,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        log_path=state_dir / "kafka.log",
+        tied_to_parent=tied_to_parent,
+    )
 
 
 def _wait_until_ready(info: StackInfo) -> None:

@@ -24,32 +24,40 @@ from tandem_devkit.services import ServiceSet
 
 class ServiceGate:
     """Requests to a service pass while it is open; `closed` waits until none is in flight,
-    and holds new ones back until it ends."""
+    and holds new ones back until it ends (one `closed` at a time per service)."""
 
     def __init__(self) -> None:
         self._in_flight: Counter[str] = Counter()
+        self._idle: dict[str, asyncio.Event] = {}
         self._reopened: dict[str, asyncio.Event] = {}
-        self._changed = asyncio.Condition()
+
+    def _idle_event(self, service: str) -> asyncio.Event:
+        if service not in self._idle:
+            self._idle[service] = asyncio.Event()
+            self._idle[service].set()
+        return self._idle[service]
 
     @contextlib.asynccontextmanager
     async def request(self, service: str) -> AsyncIterator[None]:
         while service in self._reopened:
             await self._reopened[service].wait()
         self._in_flight[service] += 1
+        self._idle_event(service).clear()
         try:
             yield
-        finally:
-            async with self._changed:
-                self._in_flight[service] -= 1
-                self._changed.notify_all()
+        finally:  # no await here: a cancelled request must still be counted out
+            self._in_flight[service] -= 1
+            if self._in_flight[service] == 0:
+                self._idle_event(service).set()
 
     @contextlib.asynccontextmanager
     async def closed(self, service: str) -> AsyncIterator[None]:
+        while service in self._reopened:
+            await self._reopened[service].wait()
         reopened = asyncio.Event()
         self._reopened[service] = reopened
         try:
-            async with self._changed:
-                await self._changed.wait_for(lambda: self._in_flight[service] == 0)
+            await self._idle_event(service).wait()
             yield
         finally:
             del self._reopened[service]

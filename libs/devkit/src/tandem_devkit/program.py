@@ -19,6 +19,7 @@ motion (`tandem_devkit.backlogs`), so two runs of one plan end in the same state
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time as timer
 from collections.abc import Awaitable, Callable, Iterable
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiokafka.errors import KafkaError
 
 from tandem_contracts import encode
 from tandem_contracts.events import EmployeeDeparted, EmployeeUpdated
@@ -51,6 +53,10 @@ DEMO_COMPANY = 600
 """`make demo`'s company: 2,000 people (the size the issue asks for) run into write-conflict
 contention on the embedded database (see the README); 600 finish in about six minutes."""
 ACTIONABLE = ("planned", "scheduled")
+BUSY_BUDGET_S = 180.0
+"""How long a command that was answered 503 with nothing stored is sent again: past the time
+a killed process's unfinished transaction holds its documents (the embedded server releases
+them after about 16 s, MongoDB after `transactionLifetimeLimitSeconds`, 60 s)."""
 RETRY_DAYS = 5
 
 
@@ -68,6 +74,15 @@ class ScenarioPlan:
     """Mentees whose new manager (week 5) is their own mentor: a reporting-line conflict."""
     zone_moves: int = 2
     """Mentors who move to another time zone in week 7."""
+    mentor_capacity: int = 2
+    """Mentees per mentor. The scheduling service plans a mentor's pairs first come, first
+    served, in the order it reads their PairCreated events, which travel on different
+    partitions: with more than one, which pair gets the mentor's preferred slot may differ
+    between two runs of one plan (the proofs that compare runs use 1)."""
+    settle_daily: bool = True
+    """Wait for the platform's backlogs twice a simulated day, so a run is reproducible to the
+    last document (the proofs); without it, days overlap with the services' own work (faster:
+    the demo), and what a participant does may shift by a day with the machine's speed."""
 
     @property
     def ends_on(self) -> date:
@@ -89,7 +104,7 @@ class ScenarioPlan:
             "session_minutes": self.session_minutes,
             "format": "one_to_one",
             "topics": list(TOPIC_NAMES),
-            "mentor_capacity": 2,
+            "mentor_capacity": self.mentor_capacity,
             "auto_accept": True,
         }
 
@@ -130,6 +145,8 @@ class ProgramOutcome:
     setup_seconds: float
     people: list[SyntheticPerson]
     phases: dict[str, float]
+    settle_seconds: float = 0.0
+    """Of the whole run, the time spent waiting for the services' backlogs."""
 
 
 DayHook = Callable[[int, date], None]
@@ -161,6 +178,7 @@ class ProgramScenario:
         self.backlogs = Backlogs(
             stack.kafka_bootstrap, stack.mongo_uri, list(self.databases.values()), topic_prefix
         )
+        """Opened and closed by `run`: one run per scenario."""
         self.behaviour = Behaviour(self.plan.seed)
         self.truth = GroundTruth()
         self.sessions: dict[str, Session] = {}
@@ -211,14 +229,16 @@ class ProgramScenario:
     ) -> httpx.Response:
         """One request, at most `concurrency` at a time; a 503 that says nothing was stored is
         sent again after its Retry-After, anything else is the caller's to judge."""
-        for _ in range(20):
-            async with self._limit, self.gate.request(service):
+        deadline = timer.monotonic() + BUSY_BUDGET_S
+        while True:
+            async with self.gate.request(service), self._limit:
                 reply = await self._http[service].request(method, path, headers=who, json=body)
             if reply.status_code != 503 or COMMIT_UNKNOWN in reply.text:
                 return reply  # an unknown commit may have landed: never sent twice
+            if timer.monotonic() > deadline:
+                return reply
             self.busy_answers += 1
             await asyncio.sleep(float(reply.headers.get("retry-after", "1")))
-        return reply
 
     async def ok(
         self, service: str, method: str, path: str, who: dict[str, str], body: Any = None
@@ -270,13 +290,21 @@ class ProgramScenario:
             profile=Profile.EMBEDDED,
             topic_prefix=self.topic_prefix,
         )
-        hr = KafkaPublisher(kafka, client_id="scenario-hr-system")
-        await hr.start()
-        try:
-            records = [encode(e, source="/hr/scenario-workday", time=self.now) for e in events]
-            await hr.send_many([ProducerRecord.of(r, self.topic_prefix) for r in records])
-        finally:
-            await hr.stop()
+        records = [encode(e, source="/hr/scenario-workday", time=self.now) for e in events]
+        for attempt in range(1, 11):
+            hr = KafkaPublisher(kafka, client_id="scenario-hr-system")
+            try:
+                await hr.start()
+                await hr.send_many([ProducerRecord.of(r, self.topic_prefix) for r in records])
+                return
+            except (KafkaError, OSError):
+                if attempt == 10:
+                    raise
+                # The same records again (same ce_id): what arrived twice is deduplicated.
+                await asyncio.sleep(2)
+            finally:
+                with contextlib.suppress(KafkaError, OSError):
+                    await hr.stop()
 
     # -- the program ----------------------------------------------------------------------------
 
@@ -288,9 +316,14 @@ class ProgramScenario:
         self.on_phase = on_phase
         started = timer.monotonic()
         self.set_clock(self.now)
-        # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so a request never
-        # goes out on a connection the server is closing (and nothing needs resending).
-        self._limits = httpx.Limits(max_connections=self.plan.concurrency * 2, keepalive_expiry=2.0)
+        # A connection per request: a request sent on a kept-alive connection that the server
+        # is closing at that moment fails without telling whether it was applied (seen here
+        # even with the client dropping idle connections long before uvicorn's 5 s, when this
+        # busy event loop came back late to a pooled one); a fresh loopback connection costs
+        # well under a millisecond.
+        self._limits = httpx.Limits(
+            max_connections=self.plan.concurrency * 2, max_keepalive_connections=0
+        )
         for name in ("pairing", "scheduling", "feedback", "metrics"):
             self._http[name] = httpx.AsyncClient(
                 base_url=getattr(self.urls, name), timeout=120, limits=self._limits
@@ -325,6 +358,7 @@ class ProgramScenario:
             setup_s,
             list(self.people.values()),
             self.phases,
+            self.settle_seconds,
         )
 
     def _phase(self, name: str, since: float) -> float:
@@ -351,12 +385,12 @@ class ProgramScenario:
                 "POST",
                 f"/programs/{self.program_id}/enrollments",
                 self.manager,
-                p.enrollment_request(),
+                self._enrollment(p),
             )
             for p in enrolled
         )
         started = self._phase("enrollment", started)
-        async with self._limit, self.gate.request("pairing"):
+        async with self.gate.request("pairing"), self._limit:
             run = await run_matching(self._http["pairing"], self.program_id, headers=self.manager)
         await self.load_pairs()
         started = self._phase("matching", started)
@@ -365,6 +399,13 @@ class ProgramScenario:
         await self.quiescent()  # the program starts on a platform that has caught up
         self._phase("backlogs drained", started)
         return run
+
+    def _enrollment(self, person: SyntheticPerson) -> dict[str, Any]:
+        """The person's request, their capacity within the program's."""
+        request = dict(person.enrollment_request())
+        if "capacity" in request:
+            request["capacity"] = min(int(str(request["capacity"])), self.plan.mentor_capacity)
+        return request
 
     async def until_known(self, count: int) -> None:
         """Until the pairing projection holds the whole HR feed (it consumes asynchronously)."""
@@ -434,27 +475,30 @@ class ProgramScenario:
     # -- one simulated day ------------------------------------------------------------------
 
     async def one_day(self, day: int) -> None:
-        """Midnight (UTC) starting `day`: account for yesterday, prepare today, then churn.
+        """Midnight (UTC) starting `day`: account for yesterday, churn, prepare today.
 
-        What the services do on their own (tickers, consumers) is waited for wherever a later
-        step depends on it, so a run does the same thing whatever the machine's speed: after
-        the tick of the new day, after the attendance reports (feedback requests follow from
-        them), and after the day's HR churn (pairs end, sessions are cancelled)."""
+        With `plan.settle_daily`, what the services do on their own (tickers, consumers) is
+        waited for wherever a later step depends on it, so a run does the same thing whatever
+        the machine's speed: after the tick of the new day, and after the attendance reports
+        and the day's HR churn (feedback requests follow from the first; ended pairs and
+        cancelled sessions from the second). The later steps are HTTP commands whose effects
+        the next tick does not depend on."""
         self.set_clock(datetime.combine(self.plan.starts_on + timedelta(days=day), time(), UTC))
         await self.caught_up()
-        await self.quiescent()
+        if self.plan.settle_daily:
+            await self.quiescent()
         if self.replanned:
             await self.load_sessions(sorted(self.replanned))
             self.replanned.clear()
         await self.attendance()
-        await self.quiescent()
+        await self.churn(day)
+        if self.plan.settle_daily:
+            await self.quiescent()
         await self.retry()
         await self.feedback()
         await self.before_sessions()
         await self.assessments(day)
         await self.surveys(day)
-        await self.churn(day)
-        await self.quiescent()
 
     def _live(self, session: Session) -> bool:
         return session.pair_id not in self.truth.ended and session.status in ACTIONABLE
@@ -585,7 +629,9 @@ class ProgramScenario:
         session.done.add("feedback")
 
     def _active_pairs(self) -> list[PairTruth]:
-        return [p for i, p in sorted(self.truth.pairs.items()) if i not in self.truth.ended]
+        """By mentor and mentee (never by pair id: ids differ between runs of one plan)."""
+        pairs = [p for i, p in self.truth.pairs.items() if i not in self.truth.ended]
+        return sorted(pairs, key=lambda p: (p.mentor_id, p.mentee_id))
 
     async def assessments(self, day: int) -> None:
         phase = {1: "baseline", 7 * self.plan.weeks // 2 + 1: "midpoint"}.get(day)

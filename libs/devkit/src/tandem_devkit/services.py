@@ -27,7 +27,8 @@ class RunningService:
     port: int
     process: Popen[bytes]
     log_path: Path
-    env: dict[str, str] = field(default_factory=dict, repr=False)
+    env: dict[str, str] = field(repr=False)
+    """What it was started with (a restart gets the same)."""
 
     @property
     def url(self) -> str:
