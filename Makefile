@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-service bench-hr bench-scheduling bench-metrics clean dev-up dev-down prometheus-tools browser-tools deploy-tools deploy-check
+.PHONY: help sync demo test check lint typecheck fmt schemas bench bench-service bench-hr bench-scheduling bench-metrics bench-program clean dev-up dev-down prometheus-tools browser-tools deploy-tools deploy-check
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ deploy-check: .venv/.synced deploy-tools ## validate Dockerfile, docker-compose.
 
 bench-metrics: .venv/.synced ## 200,000 mixed events through the live metrics service, against raw consume and raw writes
 	$(RUN) python benchmarks/metrics.py
+
+bench-program: .venv/.synced ## the whole-program scenario through the four live services (600 employees; --employees for others)
+	$(RUN) python benchmarks/program.py
 
 dev-up: .venv/.synced ## start only the embedded broker and database (background)
 	$(RUN) tandem dev up

@@ -180,10 +180,10 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
 
 
-async def one_size(employees: int, departures: int, deadline_s: float) -> None:
+async def one_size(
+    stack: StackInfo, state: Path, employees: int, departures: int, deadline_s: float
+) -> None:
     plan = ScenarioPlan(employees=employees, seed=11, departures=departures, settle_daily=False)
-    state = Path(tempfile.mkdtemp(prefix="tandem-bench-program-"))
-    stack = start_stack(state / "stack", mongo_cache="2G")
     running: ServiceSet | None = None
     try:
         produced, raw = await raw_broker_rate(stack)
@@ -240,7 +240,7 @@ async def one_size(employees: int, departures: int, deadline_s: float) -> None:
         print("|---|---|---|---|---|")
         for name in SERVICES:
             rate = totals[name] / wall
-            row = (name, f"{totals[name]:,.0f}", f"{rate:,.0f}", f"{rate / raw:.3f}x")
+            row = (name, f"{totals[name]:,.0f}", f"{rate:,.1f}", f"{rate / raw:.3%}")
             print("| " + " | ".join(row) + f" | {peaks[name]:,.0f} |")
         lags = watch.lags()
         print(
@@ -255,7 +255,6 @@ async def one_size(employees: int, departures: int, deadline_s: float) -> None:
     finally:
         if running is not None:
             running.stop()
-        stop_stack(stack)
 
 
 def main(
@@ -265,7 +264,12 @@ def main(
 ) -> None:
     print(f"CPU: {cpu_model()}")
     for size in employees:
-        asyncio.run(one_size(size, departures, deadline_s))
+        state = Path(tempfile.mkdtemp(prefix="tandem-bench-program-"))
+        stack = start_stack(state / "stack", mongo_cache="2G")
+        try:
+            asyncio.run(one_size(stack, state, size, departures, deadline_s))
+        finally:
+            stop_stack(stack)
 
 
 if __name__ == "__main__":
