@@ -217,6 +217,17 @@ def clean(
     return finished, running, poison
 
 
+def assert_same_outcome(reference: Finished, finished: Finished) -> None:
+    """Every service's state digest and the KPI report, as in the no-fault run."""
+    unequal = {
+        service: differences(reference.states[service], finished.states[service])
+        for service in SERVICES
+        if reference.states[service].digest != finished.states[service].digest
+    }
+    assert not unequal, unequal
+    assert finished.report == reference.report
+
+
 def _figure(report: dict[str, Any]) -> dict[str, Any]:
     return {k: report[k] for k in ("value", "respondents", "suppressed")}
 
@@ -373,13 +384,7 @@ async def test_sigkills_change_nothing(
         reference.types - finished.types
     )
     assert all(per_service[s] >= 3 for s in SERVICES), per_service
-    unequal = {
-        service: differences(reference.states[service], finished.states[service])
-        for service in SERVICES
-        if reference.states[service].digest != finished.states[service].digest
-    }
-    assert not unequal, unequal
-    assert finished.report == reference.report
+    assert_same_outcome(reference, finished)
     assert finished.ends == reference.ends
     assert set(finished.pair_ends) == set(finished.ends), "every pair ended"
     assert set(finished.pair_ends.values()) == {1}, "exactly one PairEnded each"
@@ -488,11 +493,5 @@ async def test_a_database_freeze_and_a_broker_outage_change_nothing(
         + ", ".join(f"{s} {t or 0:.1f} s" for s, t in after_cut.items())
         + f" (all ready again); {finished.events} events, {finished.seconds:.0f} s"
     )
-    unequal = {
-        service: differences(reference.states[service], finished.states[service])
-        for service in SERVICES
-        if reference.states[service].digest != finished.states[service].digest
-    }
-    assert not unequal, unequal
-    assert finished.report == reference.report
+    assert_same_outcome(reference, finished)
     assert set(finished.pair_ends.values()) == {1}, "exactly one PairEnded each"
