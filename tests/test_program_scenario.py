@@ -38,6 +38,7 @@ from tandem_contracts.events import (
     SurveyAnswered,
 )
 from tandem_contracts.topics import FEEDBACK, HR_EMPLOYEES, PAIRING, SCHEDULING
+from tandem_devkit.backlogs import CONSUMER_GROUPS
 from tandem_devkit.digest import ServiceState, differences, state_digests
 from tandem_devkit.embedded import StackInfo, free_port, free_port_block, start_broker
 from tandem_devkit.faults import Kill, Killer, ServiceGate
@@ -63,13 +64,11 @@ PLAN = ScenarioPlan(
 )
 """One mentee per mentor: the runs are compared document by document, and the scheduling
 service plans a mentor's several pairs in the order it reads them (see `ScenarioPlan`)."""
-CONSUMERS = {
-    HR_EMPLOYEES: ("pairing", "scheduling", "feedback", "metrics"),
-    PAIRING: ("scheduling", "feedback", "metrics"),
-    SCHEDULING: ("feedback", "metrics"),
-    FEEDBACK: ("metrics",),
-}
+CONSUMERS: dict[str, list[str]] = {}
 """Which services consume each topic (the poison must reach every one of them)."""
+for _group in CONSUMER_GROUPS:  # `tandem-<service>.<topic>`
+    _service, _topic = _group.removeprefix("tandem-").split(".", 1)
+    CONSUMERS.setdefault(_topic, []).append(_service)
 TEMPLATES: dict[str, tuple[type[Event], ...]] = {
     HR_EMPLOYEES: (EmployeeErasureRequested,),
     PAIRING: (PairCreated,),
@@ -340,7 +339,7 @@ def killed(
 
     async def run() -> tuple[Finished, list[Kill]]:
         scenario = scenario_for(embedded_stack, running, clock)
-        killer = Killer(running, scenario.gate, reconnect=scenario.reconnect, seed=PLAN.seed)
+        killer = Killer(running, scenario.gate, seed=PLAN.seed)
         began = time.monotonic()
 
         async def kill_during_the_weeks() -> list[Kill]:

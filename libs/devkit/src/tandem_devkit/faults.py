@@ -14,7 +14,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -75,14 +75,13 @@ class Kill:
 
 class Killer:
     """SIGKILLs every service `kills_each` times in a seeded random order, a random pause apart,
-    and restarts each at once; `reconnect` is told each restart (pooled connections are dead)."""
+    and restarts each at once."""
 
     def __init__(
         self,
         running: ServiceSet,
         gate: ServiceGate,
         *,
-        reconnect: Callable[[str], Awaitable[None]],
         kills_each: int = 3,
         seed: int = 0,
         pause_s: tuple[float, float] = (0.5, 4.0),
@@ -90,7 +89,6 @@ class Killer:
     ) -> None:
         self.running = running
         self.gate = gate
-        self.reconnect = reconnect
         self.rng = random.Random(seed)
         self.order = [name for name in running.services for _ in range(kills_each)]
         self.rng.shuffle(self.order)
@@ -108,7 +106,6 @@ class Killer:
                 await asyncio.to_thread(service.kill)
                 service.restart()
                 await self._until_ready(name, service.url)
-                await self.reconnect(name)
             self.kills.append(Kill(name, killed - began, time.monotonic() - killed))
         return self.kills
 

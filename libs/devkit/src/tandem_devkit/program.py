@@ -201,7 +201,6 @@ class ProgramScenario:
         """Time spent waiting for the services' own work to finish (see `quiescent`)."""
         self.weeks_begun = asyncio.Event()
         """Set once the program is planned and the first simulated day begins."""
-        self._limits = httpx.Limits()
         self.replanned: set[str] = set()
         """Pairs whose sessions an HR change re-planned: read again at the next step."""
 
@@ -261,14 +260,6 @@ class ProgramScenario:
         text = (await self.call(service, "GET", "/metrics", {})).text
         return [float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefixes)]
 
-    async def reconnect(self, service: str) -> None:
-        """A fresh connection pool for `service` (after its process was replaced)."""
-        old = self._http[service]
-        self._http[service] = httpx.AsyncClient(
-            base_url=str(old.base_url), timeout=old.timeout, limits=self._limits
-        )
-        await old.aclose()
-
     async def caught_up(self, timeout_s: float = 120.0) -> None:
         """Until the scheduling and feedback tickers have completed a pass begun at `now`."""
         wanted = self.now.timestamp()
@@ -322,12 +313,12 @@ class ProgramScenario:
         # even with the client dropping idle connections long before uvicorn's 5 s, when this
         # busy event loop came back late to a pooled one); a fresh loopback connection costs
         # well under a millisecond.
-        self._limits = httpx.Limits(
+        limits = httpx.Limits(
             max_connections=self.plan.concurrency * 2, max_keepalive_connections=0
         )
         for name in ("pairing", "scheduling", "feedback", "metrics"):
             self._http[name] = httpx.AsyncClient(
-                base_url=getattr(self.urls, name), timeout=120, limits=self._limits
+                base_url=getattr(self.urls, name), timeout=120, limits=limits
             )
         try:
             await self.backlogs.__aenter__()
