@@ -219,3 +219,17 @@ async def test_the_pairs_own_end_reason_wins_over_the_close_read_before_it() -> 
     assert pair is not None
     assert pair.end_reason == "completed"
     assert pair.ended_at == NOW
+
+
+async def test_a_close_before_the_pairs_start_still_yields_to_the_pairs_own_reason() -> None:
+    """Both ends are clamped to the pair's start, so they still match."""
+    uow = new_uow()
+    early = NOW - timedelta(days=3)
+    await consume(uow, opened(), pair_created("p9", "m9", "e9"))
+    await consume(uow, ProgramClosed(program_id="prog", closed_at=early))
+    await consume(uow, pair_ended("p9", at=early, reason=PairEndReason.COMPLETED))
+    pair = await uow.pairs.get("p9")
+    assert pair is not None
+    assert pair.ended_at is not None
+    assert pair.ended_at > early, "clamped to the start"
+    assert pair.end_reason == "completed"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from tandem_contracts.events import EmployeeDeparted, EmployeeHired, EmployeeUpdated
+from tandem_contracts.events import (
+    EmployeeDeparted,
+    EmployeeHired,
+    EmployeeUpdated,
+    PairEnded,
+    ProgramClosed,
+)
 from tandem_contracts.values import Availability, Role, WeeklySlot
 from tandem_pairing.domain.employees import HrEvent
 from tandem_pairing.domain.pairs import PairStatus
@@ -234,6 +240,30 @@ async def test_closing_completes_active_pairs() -> None:
     assert pair.end_reason.value == "completed"
     with pytest.raises(Conflict, match="closed"):
         await run_matching(program_id, RunMatching(), PM, uow)
+
+
+class TickingClock(FakeClock):
+    """Moves on a microsecond each time it is read, as a real clock does."""
+
+    def now(self) -> datetime:
+        at = super().now()
+        self.advance(timedelta(microseconds=1))
+        return at
+
+
+async def test_a_close_and_the_ends_of_its_pairs_carry_one_time() -> None:
+    """Consumers read the close and each PairEnded from different partitions, in either order,
+    and recognise the pair's end as the close's by its time."""
+    uow = FakePairingUnitOfWork(TickingClock(T))
+    await company(uow, hired("m", 1), hired("x", 6))
+    program_id = await open_program(uow)
+    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
+    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
+    await run_matching(program_id, RunMatching(), PM, uow)
+    await close_program(program_id, PM, uow)
+    [ended] = [e for e in uow.published if isinstance(e, PairEnded)]
+    [closed] = [e for e in uow.published if isinstance(e, ProgramClosed)]
+    assert ended.ended_at == closed.closed_at
 
 
 async def test_the_same_people_get_the_same_pairs_whatever_their_enrollment_ids() -> None:

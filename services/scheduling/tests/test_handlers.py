@@ -461,6 +461,66 @@ async def test_a_departure_cancels_and_stops_the_series(uow: FakeSchedulingUnitO
     assert series.ended
 
 
+@pytest.mark.parametrize("leaving", ["mentor", "mentee"])
+@pytest.mark.parametrize("departure_first", [True, False])
+async def test_a_departure_and_its_pair_ended_leave_one_state_in_either_order(
+    leaving: str, departure_first: bool
+) -> None:
+    """They arrive on two topics, so in either order (seen in a run with a broker outage)."""
+    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
+    await plan(uow, pair_created("p1"))
+    departed = EmployeeDeparted(employee_id=leaving, departed_on=NOW.date(), effective_at=NOW)
+    ended = PairEnded(
+        pair_id="p1",
+        program_id="prog",
+        mentor_id="mentor",
+        mentee_id="mentee",
+        reason=PairEndReason.PARTICIPANT_DEPARTED,
+        ended_at=NOW,
+    )
+    for step in (0, 1) if departure_first else (1, 0):
+        async with uow:
+            if step == 0:
+                await lifecycle.on_departures([departed], uow)
+            else:
+                await lifecycle.on_pair_ended(ended, uow)
+            await uow.commit()
+    series = await uow.series.of_pair("p1")
+    assert series is not None
+    assert (series.ended, series.planned, series.people, series.active_pairs) == (True, (), (), ())
+    assert len(published(uow, SessionCancelled)) == 4
+
+
+@pytest.mark.parametrize("close_first", [True, False])
+async def test_a_close_and_its_completed_pairs_leave_one_state_in_either_order(
+    close_first: bool,
+) -> None:
+    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
+    await plan(uow, pair_created("p1"))
+    closed = ProgramClosed(program_id="prog", closed_at=NOW)
+    ended = PairEnded(
+        pair_id="p1",
+        program_id="prog",
+        mentor_id="mentor",
+        mentee_id="mentee",
+        reason=PairEndReason.COMPLETED,
+        ended_at=NOW,
+    )
+    for step in (0, 1) if close_first else (1, 0):
+        async with uow:
+            if step == 0:
+                await lifecycle.on_program_closed(closed, uow, 100)
+            else:
+                await lifecycle.on_pair_ended(ended, uow)
+            await uow.commit()
+    series = await uow.series.of_pair("p1")
+    assert series is not None
+    assert (series.ended, series.planned, series.active_pairs) == (True, (), ())
+    cancelled = published(uow, SessionCancelled)
+    assert len(cancelled) == 4
+    assert {c.reason for c in cancelled} == {CancellationReason.PROGRAM_CLOSED}
+
+
 async def test_erasure_leaves_times_and_counts_but_not_the_person(
     uow: FakeSchedulingUnitOfWork,
 ) -> None:

@@ -37,7 +37,8 @@ CONSUMER_GROUPS = (
     "tandem-metrics.tandem.scheduling.v1",
     "tandem-metrics.tandem.feedback.v1",
 )
-"""The four services' subscriptions (`tandem-<service>.<topic>`): read even before the broker
+"""The four services' subscriptions (`tandem-<service>.<topic>`, the topic without a prefix: a
+deployment's groups carry its topic prefix, see `Backlogs.groups`): read even before the broker
 lists them (a group that has not joined yet has committed nothing: all of its topic is lag)."""
 
 
@@ -128,6 +129,15 @@ class Backlogs:
             async with self._fetched:
                 self._fetched.notify_all()
 
+    @property
+    def groups(self) -> list[tuple[str, str]]:
+        """This deployment's consumer groups, each with the (prefixed) topic it consumes."""
+        found: list[tuple[str, str]] = []
+        for subscription in CONSUMER_GROUPS:
+            service, topic = subscription.split(".", 1)
+            found.append((f"{service}.{self.topic_prefix}{topic}", self.topic_prefix + topic))
+        return found
+
     async def _partitions(self) -> list[TopicPartition]:
         assert self._consumer is not None
         found: list[TopicPartition] = []
@@ -167,15 +177,13 @@ class Backlogs:
         Tandem consumer groups; a partition not fetched yet counts as 1 record of lag."""
         assert self._admin is not None
         assert self._consumer is not None
-        listed = {group for group, _ in await self._admin.list_consumer_groups()}
-        groups = sorted(g for g in listed | set(CONSUMER_GROUPS) if g in CONSUMER_GROUPS)
+        groups = self.groups
         partitions = await self._partitions()
         offsets = await asyncio.gather(
-            *(self._admin.list_consumer_group_offsets(g, partitions=partitions) for g in groups)
+            *(self._admin.list_consumer_group_offsets(g, partitions=partitions) for g, _ in groups)
         )
         lag = committed_total = ends_total = 0
-        for group, committed in zip(groups, offsets, strict=True):
-            topic = self.topic_prefix + group.split(".", 1)[1]
+        for (_, topic), committed in zip(groups, offsets, strict=True):
             for tp in partitions:
                 if tp.topic != topic:
                     continue

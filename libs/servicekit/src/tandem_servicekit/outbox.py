@@ -21,6 +21,7 @@ from tandem_servicekit.logging import get_logger
 from tandem_servicekit.mongo import Document, in_chunks
 from tandem_servicekit.publisher import ProducerRecord, Publisher
 from tandem_servicekit.settings import OutboxSettings
+from tandem_servicekit.shutdown import bounded, cancelled
 from tandem_servicekit.uow import OUTBOX
 
 LEASES = "leases"
@@ -79,12 +80,10 @@ class OutboxRelay:
         safe in the outbox and the next relay publishes it.
         """
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancelled("outbox relay", [self._task], timeout_s)
             self._task = None
         try:
-            await asyncio.wait_for(self._final_flush(), timeout_s)
+            await bounded("outbox flush", self._final_flush(), timeout_s)
         except Exception as exc:
             log.warning("outbox not flushed at shutdown", error_class=type(exc).__name__)
 

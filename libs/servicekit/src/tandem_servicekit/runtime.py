@@ -48,6 +48,7 @@ from tandem_servicekit.outbox import OutboxMetrics, OutboxRelay
 from tandem_servicekit.publisher import KafkaPublisher
 from tandem_servicekit.retrying import ConflictRetry
 from tandem_servicekit.settings import ServiceSettings, unknown_variables
+from tandem_servicekit.shutdown import bounded, cancelled
 from tandem_servicekit.topics_admin import MissingTopics, ensure_topics
 from tandem_servicekit.uow import MongoUnitOfWork, ensure_runtime_indexes
 from tandem_servicekit.watch import RuntimeWatch
@@ -225,13 +226,16 @@ class ServiceRuntime(Generic[U]):
         )(call)
 
     def group_of(self, topic: str) -> str:
-        """The Kafka consumer group of one subscription: `tandem-<service>.<topic>`.
+        """The Kafka consumer group of one subscription: `tandem-<service>.<topic>`, the topic
+        with its configured prefix.
 
         One group per topic, so a service's subscriptions never rebalance each other (two
-        consumers with different subscriptions in one group do, on every join); ACLs can grant
-        the prefix `tandem-<service>`.
+        consumers with different subscriptions in one group do, on every join), nor do two
+        deployments sharing a cluster under different topic prefixes (a member of one that
+        died unannounced would hold up the other's joins); ACLs can grant the prefix
+        `tandem-<service>.`.
         """
-        return f"{self.settings.consumer_group}.{topic}"
+        return f"{self.settings.consumer_group}.{self.settings.kafka.topic(topic)}"
 
     def background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `loop` (a coroutine that runs until cancelled, e.g. a ticker) while the service
@@ -352,14 +356,12 @@ class ServiceRuntime(Generic[U]):
 
     async def stop(self) -> None:
         log.info("service stopping", service=self.settings.service_name)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         budget = self.settings.graceful_timeout_s / 4
-        await _bounded("broker", self.broker.stop(), budget)
+        await cancelled("background tasks", self._tasks, budget)
+        await bounded("broker", self.broker.stop(), budget)
         await self.relay.stop(timeout_s=budget)
-        await _bounded("publisher", self.publisher.stop(), budget)
-        await _bounded("database client", self.mongo.close(), budget)
+        await bounded("publisher", self.publisher.stop(), budget)
+        await bounded("database client", self.mongo.close(), budget)
         log.info("service stopped", service=self.settings.service_name)
 
     def http_app(self, *routers: APIRouter, title: str, description: str = "") -> FastAPI:
@@ -390,15 +392,6 @@ class ServiceRuntime(Generic[U]):
         app.state.runtime = self
         app.state.unit_of_work = self.unit_of_work
         return app
-
-
-async def _bounded(what: str, stopping: Awaitable[Any], timeout_s: float) -> None:
-    """One shutdown step, given `timeout_s`: a consumer stopped while it joins its group can
-    wait on the broker indefinitely (seen on the embedded broker), and a stop must end."""
-    try:
-        await asyncio.wait_for(stopping, timeout_s)
-    except TimeoutError:
-        log.warning("shutdown step timed out, going on", step=what, timeout_s=timeout_s)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -129,10 +129,12 @@ async def on_pair_ended(event: PairEnded, uow: FeedbackUnitOfWork, rules: Feedba
         return
     if pair.active:
         await finish(pair, event.ended_at, event.reason.value, uow, rules)
-    elif pair.end_reason == PROGRAM_CLOSED and pair.ended_at == event.ended_at:
+    elif pair.end_reason == PROGRAM_CLOSED and pair.ended_at == max(event.ended_at, pair.starts_at):
         # The program's close (another partition) was read first and ended the pair at the
-        # same moment: the pairing service's reason is the record, whichever arrived first.
-        # (An end before the close read after it keeps the close's time: not reconciled.)
+        # same moment (the pairing service ends a closed program's pairs at its closing time;
+        # both are clamped to the pair's start alike): the pairing service's reason is the
+        # record, whichever arrived first. (An end before the close, read after it, keeps the
+        # close's time: not reconciled.)
         await uow.pairs.put(pair.model_copy(update={"end_reason": event.reason.value}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from tandem_contracts.events import PairEndReason
 from tandem_pairing.domain.pairs import Pair, PairTerms, pair_terms
@@ -15,9 +16,12 @@ from tandem_servicekit.errors import Forbidden
 
 
 async def end_pairs(
-    uow: PairingUnitOfWork, pairs: Iterable[Pair], reason: PairEndReason
+    uow: PairingUnitOfWork,
+    pairs: Iterable[Pair],
+    reason: PairEndReason,
+    at: datetime | None = None,
 ) -> list[Pair]:
-    now = uow.clock.now()
+    now = at or uow.clock.now()
     ended = [pair.end(reason, now) for pair in pairs]
     await uow.pairs.put_many(ended)
     return ended

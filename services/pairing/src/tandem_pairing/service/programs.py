@@ -40,14 +40,15 @@ async def open_program(program_id: str, caller: Principal, uow: PairingUnitOfWor
 
 async def close_program(program_id: str, caller: Principal, uow: PairingUnitOfWork) -> Program:
     """Closing completes the active pairs and drops open proposals."""
+    now = uow.clock.now()  # one moment: the close and its pairs' ends carry the same time
     program = await get_program(program_id, uow)
     require_manager(caller, program)
     with as_conflict():
-        program = program.close(uow.clock.now())
+        program = program.close(now)
     await uow.rosters.bump([program_id])  # first: a run publishing here makes it wait
-    await uow.pairs.supersede_proposals(program_id, uow.clock.now())
+    await uow.pairs.supersede_proposals(program_id, now)
     active = await uow.pairs.in_program(program_id, [PairStatus.ACTIVE])
-    await end_pairs(uow, active, PairEndReason.COMPLETED)
+    await end_pairs(uow, active, PairEndReason.COMPLETED, at=now)
     await uow.programs.put(program)
     await uow.commit()
     return program

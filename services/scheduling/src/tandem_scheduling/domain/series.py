@@ -363,12 +363,16 @@ class Series(Aggregate):
         return self._settled(pairs=pairs, ended=False)
 
     def without_pair(self, pair_id: str) -> Series:
-        """A pair ended: it leaves the plan; the series ends with its last pair."""
+        """A pair ended: it leaves the plan; the series ends with its last pair. Applies to an
+        ended series too: a pair's end reaches it by two routes (PairEnded, and the departure
+        or close that caused it) in either order, and both orders must leave the same series."""
         pairs = tuple(
             p.model_copy(update={"active": False}) if p.pair_id == pair_id else p
             for p in self.pairs
         )
         active = {p.pair_id for p in pairs if p.active}
+        if not active:
+            return self._settled(pairs=pairs, planned=(), ended=True)
         planned = tuple(
             w.model_copy(
                 update={
@@ -378,9 +382,11 @@ class Series(Aggregate):
             )
             for w in self.planned
         )
-        return self._settled(pairs=pairs, planned=planned, ended=not active)
+        return self._settled(pairs=pairs, planned=planned, ended=self.ended)
 
     def end(self) -> Series:
+        """Nothing more is planned (program closed, mentor gone); each pair stays active until
+        its own PairEnded arrives, so the outcome is the same whichever comes first."""
         return self._settled(planned=(), ended=True)
 
     def moved(self, employee_id: str, time_zone: str) -> Series:

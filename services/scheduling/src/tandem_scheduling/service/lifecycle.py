@@ -18,7 +18,12 @@ from tandem_scheduling.domain.programs import Program
 from tandem_scheduling.domain.sessions import Session
 from tandem_scheduling.service.ports import SchedulingUnitOfWork
 
-END_REASONS = {PairEndReason.PARTICIPANT_DEPARTED: CancellationReason.PARTICIPANT_DEPARTED}
+END_REASONS = {
+    PairEndReason.PARTICIPANT_DEPARTED: CancellationReason.PARTICIPANT_DEPARTED,
+    # Only a program's close completes pairs: its sessions are cancelled for the close,
+    # whether the close or the pair's end is read first.
+    PairEndReason.COMPLETED: CancellationReason.PROGRAM_CLOSED,
+}
 
 
 async def on_program_opened(event: ProgramOpened, uow: SchedulingUnitOfWork) -> None:
@@ -55,10 +60,9 @@ async def wind_down(program: Program, uow: SchedulingUnitOfWork, limit: int) -> 
 
 async def on_pair_ended(event: PairEnded, uow: SchedulingUnitOfWork) -> None:
     series = await uow.series.of_pair(event.pair_id)
-    if series is not None and not series.ended:
-        await uow.series.put(
-            series.without_pair(event.pair_id) if series.together else series.end()
-        )
+    ending = series.pair(event.pair_id) if series is not None else None
+    if series is not None and ending is not None and ending.active:
+        await uow.series.put(series.without_pair(event.pair_id))
     reason = END_REASONS.get(event.reason, CancellationReason.PAIR_ENDED)
     upcoming = await uow.sessions.upcoming_of_pair(event.pair_id, event.ended_at)
     await _cancel(upcoming, reason, uow, since=event.ended_at)
