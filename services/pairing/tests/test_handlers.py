@@ -226,13 +226,19 @@ async def test_a_new_run_keeps_active_pairs_and_replaces_open_proposals() -> Non
     assert old.superseded_at == T, "stamped, so the store can expire it"
 
 
-async def test_closing_completes_active_pairs() -> None:
-    uow = work()
+async def one_pair(uow: FakePairingUnitOfWork) -> str:
+    """A program with one active pair (m mentors x); returns the program's id."""
     await company(uow, hired("m", 1), hired("x", 6))
     program_id = await open_program(uow)
     await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
     await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
     await run_matching(program_id, RunMatching(), PM, uow)
+    return program_id
+
+
+async def test_closing_completes_active_pairs() -> None:
+    uow = work()
+    program_id = await one_pair(uow)
     await close_program(program_id, PM, uow)
     assert uow.published_types()[-2:] == ["pair_ended", "program_closed"]
     [pair] = uow.pairs.items.values()
@@ -255,12 +261,7 @@ async def test_a_close_and_the_ends_of_its_pairs_carry_one_time() -> None:
     """Consumers read the close and each PairEnded from different partitions, in either order,
     and recognise the pair's end as the close's by its time."""
     uow = FakePairingUnitOfWork(TickingClock(T))
-    await company(uow, hired("m", 1), hired("x", 6))
-    program_id = await open_program(uow)
-    await enroll(program_id, enroll_cmd("m", Role.MENTOR), PM, uow)
-    await enroll(program_id, enroll_cmd("x", Role.MENTEE), PM, uow)
-    await run_matching(program_id, RunMatching(), PM, uow)
-    await close_program(program_id, PM, uow)
+    await close_program(await one_pair(uow), PM, uow)
     [ended] = [e for e in uow.published if isinstance(e, PairEnded)]
     [closed] = [e for e in uow.published if isinstance(e, ProgramClosed)]
     assert ended.ended_at == closed.closed_at

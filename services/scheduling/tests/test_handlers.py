@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -461,64 +463,63 @@ async def test_a_departure_cancels_and_stops_the_series(uow: FakeSchedulingUnitO
     assert series.ended
 
 
-@pytest.mark.parametrize("leaving", ["mentor", "mentee"])
-@pytest.mark.parametrize("departure_first", [True, False])
-async def test_a_departure_and_its_pair_ended_leave_one_state_in_either_order(
-    leaving: str, departure_first: bool
-) -> None:
-    """They arrive on two topics, so in either order (seen in a run with a broker outage)."""
-    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
-    await plan(uow, pair_created("p1"))
-    departed = EmployeeDeparted(employee_id=leaving, departed_on=NOW.date(), effective_at=NOW)
-    ended = PairEnded(
-        pair_id="p1",
+def pair_ended(reason: PairEndReason, pair_id: str = "p1") -> PairEnded:
+    return PairEnded(
+        pair_id=pair_id,
         program_id="prog",
         mentor_id="mentor",
         mentee_id="mentee",
-        reason=PairEndReason.PARTICIPANT_DEPARTED,
+        reason=reason,
         ended_at=NOW,
     )
-    for step in (0, 1) if departure_first else (1, 0):
+
+
+async def departure(uow: FakeSchedulingUnitOfWork, who: str) -> None:
+    departed = EmployeeDeparted(employee_id=who, departed_on=NOW.date(), effective_at=NOW)
+    await lifecycle.on_departures([departed], uow)
+
+
+async def close(uow: FakeSchedulingUnitOfWork) -> None:
+    await lifecycle.on_program_closed(ProgramClosed(program_id="prog", closed_at=NOW), uow, 100)
+
+
+CAUSES: dict[str, tuple[Callable[[FakeSchedulingUnitOfWork], Awaitable[None]], PairEndReason]] = {
+    "mentee departed": (partial(departure, who="mentee"), PairEndReason.PARTICIPANT_DEPARTED),
+    "mentor departed": (partial(departure, who="mentor"), PairEndReason.PARTICIPANT_DEPARTED),
+    "program closed": (close, PairEndReason.COMPLETED),
+}
+"""What ends a pair, on another topic or partition than the PairEnded it causes."""
+
+
+@pytest.mark.parametrize("cause", sorted(CAUSES))
+@pytest.mark.parametrize("cause_first", [True, False])
+async def test_a_cause_and_its_pair_ended_leave_one_state_in_either_order(
+    cause: str, cause_first: bool
+) -> None:
+    """Read in either order (seen in a run with a broker outage), they leave the same series
+    and the same cancellations."""
+    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
+    await plan(uow, pair_created("p1"))
+    apply_cause, reason = CAUSES[cause]
+
+    async def the_pair_ended(uow: FakeSchedulingUnitOfWork) -> None:
+        await lifecycle.on_pair_ended(pair_ended(reason), uow)
+
+    for step in (apply_cause, the_pair_ended) if cause_first else (the_pair_ended, apply_cause):
         async with uow:
-            if step == 0:
-                await lifecycle.on_departures([departed], uow)
-            else:
-                await lifecycle.on_pair_ended(ended, uow)
+            await step(uow)
             await uow.commit()
     series = await uow.series.of_pair("p1")
     assert series is not None
     assert (series.ended, series.planned, series.people, series.active_pairs) == (True, (), (), ())
-    assert len(published(uow, SessionCancelled)) == 4
-
-
-@pytest.mark.parametrize("close_first", [True, False])
-async def test_a_close_and_its_completed_pairs_leave_one_state_in_either_order(
-    close_first: bool,
-) -> None:
-    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
-    await plan(uow, pair_created("p1"))
-    closed = ProgramClosed(program_id="prog", closed_at=NOW)
-    ended = PairEnded(
-        pair_id="p1",
-        program_id="prog",
-        mentor_id="mentor",
-        mentee_id="mentee",
-        reason=PairEndReason.COMPLETED,
-        ended_at=NOW,
-    )
-    for step in (0, 1) if close_first else (1, 0):
-        async with uow:
-            if step == 0:
-                await lifecycle.on_program_closed(closed, uow, 100)
-            else:
-                await lifecycle.on_pair_ended(ended, uow)
-            await uow.commit()
-    series = await uow.series.of_pair("p1")
-    assert series is not None
-    assert (series.ended, series.planned, series.active_pairs) == (True, (), ())
     cancelled = published(uow, SessionCancelled)
     assert len(cancelled) == 4
-    assert {c.reason for c in cancelled} == {CancellationReason.PROGRAM_CLOSED}
+    expected = (
+        CancellationReason.PROGRAM_CLOSED
+        if cause == "program closed"
+        else CancellationReason.PARTICIPANT_DEPARTED
+    )
+    assert {c.reason for c in cancelled} == {expected}
 
 
 async def test_erasure_leaves_times_and_counts_but_not_the_person(
