@@ -469,8 +469,10 @@ def deployment(s: Service) -> dict[str, Any]:
     pod_spec: dict[str, Any] = {
         "serviceAccountName": s.app,
         "automountServiceAccountToken": False,
-        # The pre-stop pause, then HTTP and the consumers drain (up to the graceful timeout
-        # each) and the outbox flushes: well above their sum.
+        # The pre-stop pause, then HTTP drains (up to the graceful timeout), then the runtime's
+        # six shutdown steps (background tasks, consumers, relay, outbox flush, producer,
+        # database client: a quarter of the graceful timeout each, bounded even if a step
+        # ignores cancellation): at most 5 + 20 + 30 = 55 s of the 60.
         "terminationGracePeriodSeconds": PRE_STOP_S + 2 * GRACEFUL_TIMEOUT_S + 15,
         "securityContext": {
             "runAsNonRoot": True,

@@ -49,8 +49,17 @@ async def test_background_tasks_that_ignore_cancellation_are_left_behind() -> No
     stubborn = Stubborn()
     tasks = [asyncio.create_task(stubborn.run()), asyncio.create_task(asyncio.sleep(3600))]
     await asyncio.sleep(0)
-    await cancelled("tasks", tasks, timeout_s=0.05)
+    assert await cancelled("tasks", tasks, timeout_s=0.05) is False
     assert tasks[1].cancelled()
     assert not tasks[0].done(), "still unwinding, not waited for"
     stubborn.release.set()
     await asyncio.sleep(0)
+
+
+async def test_tasks_that_unwind_or_had_failed_are_all_stopped() -> None:
+    async def failing() -> None:
+        raise RuntimeError("failed before the stop")
+
+    tasks = [asyncio.create_task(asyncio.sleep(3600)), asyncio.create_task(failing())]
+    await asyncio.sleep(0)
+    assert await cancelled("tasks", tasks, timeout_s=5) is True

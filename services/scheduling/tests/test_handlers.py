@@ -522,6 +522,33 @@ async def test_a_cause_and_its_pair_ended_leave_one_state_in_either_order(
     assert {c.reason for c in cancelled} == {expected}
 
 
+@pytest.mark.parametrize("departure_first", [True, False])
+async def test_a_group_losing_a_mentee_ends_up_the_same_in_either_order(
+    departure_first: bool,
+) -> None:
+    uow = FakeSchedulingUnitOfWork(FakeClock(NOW))
+    group: dict[str, Any] = {"group_id": "grp-1", "format": ProgramFormat.GROUP}
+    await plan(
+        uow, pair_created("g1", mentee="a", **group), pair_created("g2", mentee="b", **group)
+    )
+    ended = pair_ended(PairEndReason.PARTICIPANT_DEPARTED, pair_id="g1")
+    ended = ended.model_copy(update={"mentee_id": "a"})
+    steps = [partial(departure, who="a"), partial(lifecycle.on_pair_ended, ended)]
+    for step in steps if departure_first else steps[::-1]:
+        async with uow:
+            await step(uow)
+            await uow.commit()
+    series = await uow.series.get("grp-1")
+    assert series is not None
+    assert not series.ended
+    assert [p.pair_id for p in series.active_pairs] == ["g2"]
+    assert series.people == ("mentor", "b")
+    assert all(w.pair_ids in ((), ("g2",)) for w in series.planned)
+    cancelled = published(uow, SessionCancelled)
+    assert {c.pair_id for c in cancelled} == {"g1"}
+    assert {c.reason for c in cancelled} == {CancellationReason.PARTICIPANT_DEPARTED}
+
+
 async def test_erasure_leaves_times_and_counts_but_not_the_person(
     uow: FakeSchedulingUnitOfWork,
 ) -> None:

@@ -80,8 +80,10 @@ class OutboxRelay:
         safe in the outbox and the next relay publishes it.
         """
         if self._task is not None:
-            await cancelled("outbox relay", [self._task], timeout_s)
+            stopped = await cancelled("outbox relay", [self._task], timeout_s)
             self._task = None
+            if not stopped:  # still publishing: a flush beside it would send its batch twice
+                return
         try:
             await bounded("outbox flush", self._final_flush(), timeout_s)
         except Exception as exc:

@@ -4,7 +4,9 @@
 to finish. A step that swallows the cancellation (aiokafka's group coordinator lets its
 coordination task finish its pending work, then leaves the group, on a broker that may not
 answer) keeps the caller waiting anyway: in-process services were seen hanging 300 s in stop.
-These helpers stop waiting at the deadline and leave the step cancelled behind them.
+These helpers stop waiting at the deadline and leave the step cancelled behind them: the stop
+goes on (the broker, the relay, the database client each get their turn). A step left behind
+may still delay the end of the process, since `asyncio.run` cancels and awaits what is left.
 """
 
 from __future__ import annotations
@@ -31,18 +33,24 @@ async def bounded(what: str, step: Awaitable[Any], timeout_s: float) -> bool:
     return False
 
 
-async def cancelled(what: str, tasks: Iterable[asyncio.Task[Any]], timeout_s: float) -> None:
-    """Cancel `tasks` and give them `timeout_s` to unwind; those still running are left behind."""
-    pending = [t for t in tasks if not t.done()]
-    for task in pending:
+async def cancelled(what: str, tasks: Iterable[asyncio.Task[Any]], timeout_s: float) -> bool:
+    """Cancel `tasks` and give them `timeout_s` to unwind; True when all have ended, False when
+    some were left behind still running."""
+    tasks = list(tasks)
+    for task in tasks:
         task.cancel()
-    if not pending:
-        return
-    _, stuck = await asyncio.wait(pending, timeout=timeout_s)
-    for task in stuck:
-        _abandon(task)
+    pending = [t for t in tasks if not t.done()]
+    stuck: set[asyncio.Task[Any]] = set()
+    if pending:
+        _, stuck = await asyncio.wait(pending, timeout=timeout_s)
+    for task in tasks:
+        if task in stuck:
+            _abandon(task)
+        elif not task.cancelled():
+            task.exception()  # read: a failure before the stop is no news at the stop
     if stuck:
         log.warning("tasks did not stop in time, going on", step=what, tasks=len(stuck))
+    return not stuck
 
 
 def _abandon(task: asyncio.Future[Any]) -> None:
