@@ -43,6 +43,9 @@ async def test_every_event_round_trips_through_kafka(settings: ServiceSettings) 
             envelope = decode(list(rec.headers.items()), rec.value)
             received[envelope.meta.id] = (envelope, rec)
     assert received.keys() == sent.keys()
+    for topic, count in expected_per_topic.items():  # "what is there now" is all of it
+        everything = await read_topic(kafka.bootstrap_servers, kafka.topic(topic), at_least=0)
+        assert len(everything) == count, topic
     for event_id, (envelope, rec) in received.items():
         event, record = sent[event_id]
         assert envelope.event == event

@@ -139,9 +139,11 @@ async def read_topic(
 ) -> list[ReadRecord]:
     """Every record on `topic` from the beginning, waiting until `at_least` have arrived.
 
-    `at_least=0` reads what is there now: until a poll comes back empty. Reads without a consumer
-    group (partitions assigned by hand), so it never disturbs the groups under test. Returns what
-    it has when the timeout passes.
+    `at_least=0` reads what is there now: every partition up to the high watermark its latest
+    fetch reported (not until a poll comes back empty: a fetch slower than one poll would cut
+    the read short; nor by ListOffsets, which the embedded broker answers with stale offsets).
+    Reads without a consumer group (partitions assigned by hand), so it never disturbs the
+    groups under test. Returns what it has when the timeout passes.
     """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -161,8 +163,6 @@ async def read_topic(
         found: list[ReadRecord] = []
         while (at_least == 0 or len(found) < at_least) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
-            if at_least == 0 and not batch:
-                break
             for records in batch.values():
                 found.extend(
                     ReadRecord(
@@ -170,6 +170,17 @@ async def read_topic(
                     )
                     for r in records
                 )
+            if at_least == 0 and await _at_high_watermarks(consumer, assigned):
+                break
         return sorted(found, key=lambda r: (r.partition, r.offset))
     finally:
         await consumer.stop()
+
+
+async def _at_high_watermarks(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
+    """Every partition read up to the high watermark of its latest fetch (one fetched at all)."""
+    for tp in partitions:
+        high = consumer.highwater(tp)
+        if high is None or await consumer.position(tp) < high:
+            return False
+    return True
